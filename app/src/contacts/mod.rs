@@ -1,0 +1,144 @@
+//! The All Contacts view. Each submodule is one part of the spec.
+
+pub mod details;
+pub mod pagination;
+pub mod table;
+pub mod url;
+
+use crate::domain::{ContactPage, ListQuery};
+use crate::error::AppError;
+use crate::layout::Shell;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use table::Selection;
+use url::ContactsUrl;
+
+/// What the table shows: a page of contacts, or the first-run state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Listing {
+    Page(ContactPage),
+    /// The database has no workspace yet: nothing was seeded or imported.
+    NoWorkspace,
+}
+
+// JSON in and out: simple to call from tests and other clients.
+#[server(input = Json)]
+pub async fn list_contacts(query: ListQuery) -> Result<Listing, AppError> {
+    use crate::store::{current_workspace, respond, store};
+    respond(async move {
+        let workspace = match current_workspace().await {
+            Ok(ws) => ws,
+            Err(AppError::NoWorkspace) => return Ok(Listing::NoWorkspace),
+            Err(err) => return Err(err),
+        };
+        let page = store()?.contact_page(&workspace, &query).await?;
+        Ok(Listing::Page(page))
+    })
+    .await
+}
+
+#[component]
+pub fn ContactsPage() -> impl IntoView {
+    let params = use_query_map();
+    let url = Memo::new(move |_| ContactsUrl::from_params(&params.read()));
+    let list_query = Memo::new(move |_| ListQuery {
+        page: url.read().page,
+    });
+    let listing = Resource::new(move || list_query.get(), list_contacts);
+    let (pending, set_pending) = signal(false);
+    provide_context(Selection(RwSignal::new(HashSet::new())));
+
+    let navigate = use_navigate();
+    let close_drawer = Callback::new(move |_| {
+        let href = url.read_untracked().with_contact(None).href();
+        navigate(&href, Default::default());
+    });
+
+    view! {
+        <Title text="All Contacts"/>
+        <Shell>
+            <header class="page-header">
+                <div>
+                    <h1>"All Contacts"</h1>
+                    <p class="subtitle">"Everyone who ever wrote to your workspace."</p>
+                </div>
+                <span class="loading-indicator" role="status" aria-live="polite">
+                    {move || if pending.get() { "Loading…" } else { "" }}
+                </span>
+            </header>
+            <Transition
+                fallback=|| view! { <TableSkeleton/> }
+                set_pending=set_pending
+            >
+                {move || Suspend::new(async move {
+                    match listing.await {
+                        Ok(Listing::Page(page)) => {
+                            let url = url.get();
+                            let total_pages = page.page_count();
+                            if page.total == 0 {
+                                view! { <EmptyWorkspace name=page.workspace.name.clone()/> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="table-card" class:stale=move || pending.get()>
+                                        <table::ContactsTable page url=url.clone()/>
+                                    </div>
+                                    <pagination::Pagination url total_pages/>
+                                }
+                                .into_any()
+                            }
+                        }
+                        Ok(Listing::NoWorkspace) => view! { <FirstRun/> }.into_any(),
+                        Err(err) => view! { <LoadError err retry=move || listing.refetch()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || url.read().contact.map(|id| view! { <details::DetailsDrawer id on_close=close_drawer/> })}
+        </Shell>
+    }
+}
+
+#[component]
+fn TableSkeleton() -> impl IntoView {
+    view! {
+        <div class="table-card skeleton" role="status" aria-label="Loading contacts">
+            {(0..10).map(|_| view! { <div class="skeleton-row"></div> }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn FirstRun() -> impl IntoView {
+    view! {
+        <div class="state">
+            <h2>"Welcome to Contacts"</h2>
+            <p>"This database has no workspace yet. To start with demo data, run:"</p>
+            <pre><code>"contacts seed --contacts 1000"</code></pre>
+            <p>"or restart the server with "<code>"contacts serve --demo"</code>", then reload this page."</p>
+        </div>
+    }
+}
+
+#[component]
+fn EmptyWorkspace(name: String) -> impl IntoView {
+    view! {
+        <div class="state">
+            <h2>"No contacts yet"</h2>
+            <p>{format!("The workspace “{name}” has no contacts. New people appear here as soon as they write to you.")}</p>
+        </div>
+    }
+}
+
+#[component]
+fn LoadError(err: AppError, retry: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <div class="state error" role="alert">
+            <h2>"Contacts could not be loaded"</h2>
+            <p>{err.to_string()}</p>
+            <button class="button" on:click=move |_| retry()>"Try again"</button>
+        </div>
+    }
+}

@@ -1,0 +1,254 @@
+//! The table itself: one row per contact, with the spec's columns.
+
+use super::url::ContactsUrl;
+use crate::domain::{ContactPage, ContactRow, FieldDef};
+use crate::format;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use std::collections::HashSet;
+
+/// Which contacts are ticked, shared by the rows and the header checkbox.
+#[derive(Clone, Copy)]
+pub struct Selection(pub RwSignal<HashSet<i64>>);
+
+#[component]
+pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
+    let Selection(selected) = expect_context::<Selection>();
+    let page_ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+    let all_on_page = {
+        let ids = page_ids.clone();
+        move || !ids.is_empty() && ids.iter().all(|id| selected.read().contains(id))
+    };
+    let toggle_page = move |_| {
+        let select = !page_ids
+            .iter()
+            .all(|id| selected.read_untracked().contains(id));
+        selected.update(|set| {
+            for id in &page_ids {
+                if select {
+                    set.insert(*id);
+                } else {
+                    set.remove(id);
+                }
+            }
+        });
+    };
+    let column_count = 8 + page.fields.len() + page.conversation_fields.len();
+    let now = page.now;
+    let fields = page.fields.clone();
+    let conversation_fields = page.conversation_fields.clone();
+    let total = page.total;
+    let first = if page.rows.is_empty() {
+        0
+    } else {
+        i64::from(page.page.saturating_sub(1)) * i64::from(page.per_page) + 1
+    };
+    let last = first + page.rows.len() as i64 - 1;
+
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|row| {
+            view! {
+                <ContactTableRow
+                    row
+                    fields=fields.clone()
+                    conversation_fields=conversation_fields.clone()
+                    now
+                    url=url.clone()
+                />
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class="table-scroll">
+            <table class="contacts-table" aria-describedby="contacts-total">
+                <caption class="visually-hidden">"All contacts in this workspace"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col" class="col-select">
+                            <input
+                                type="checkbox"
+                                aria-label="Select all contacts on this page"
+                                prop:checked=all_on_page
+                                on:change=toggle_page
+                            />
+                        </th>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Phone"</th>
+                        <th scope="col">"Created At"</th>
+                        <th scope="col">"Last Interaction"</th>
+                        <th scope="col">"Campaign Opt-in"</th>
+                        {page
+                            .fields
+                            .iter()
+                            .map(|f| view! { <th scope="col">{f.label.clone()}</th> })
+                            .collect_view()}
+                        {page
+                            .conversation_fields
+                            .iter()
+                            .map(|f| {
+                                view! {
+                                    <th scope="col" class="conversation-field" title="From the latest conversation">
+                                        {f.label.clone()}
+                                    </th>
+                                }
+                            })
+                            .collect_view()}
+                        <th scope="col" class="col-actions">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+                <tfoot>
+                    <tr>
+                        <td colspan=column_count id="contacts-total" class="table-total">
+                            {if total == 0 {
+                                "No contacts found".to_string()
+                            } else {
+                                format!(
+                                    "Showing {}–{} of {}",
+                                    format::count(first),
+                                    format::count(last),
+                                    format::plural(total, "contact", "contacts"),
+                                )
+                            }}
+                        </td>
+                    </tr>
+                </tfoot>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn ContactTableRow(
+    row: ContactRow,
+    fields: Vec<FieldDef>,
+    conversation_fields: Vec<FieldDef>,
+    now: i64,
+    url: ContactsUrl,
+) -> impl IntoView {
+    let Selection(selected) = expect_context::<Selection>();
+    let id = row.id;
+    let href = url.with_contact(Some(id)).href();
+    let navigate = use_navigate();
+    let open = {
+        let href = href.clone();
+        move |_| navigate(&href, Default::default())
+    };
+    let is_selected = move || selected.read().contains(&id);
+    let toggle = move |_| {
+        selected.update(|set| {
+            if !set.remove(&id) {
+                set.insert(id);
+            }
+        })
+    };
+    let name = if row.name.trim().is_empty() {
+        "Unnamed contact".to_string()
+    } else {
+        row.name.clone()
+    };
+    let custom_cells = fields
+        .iter()
+        .map(|f| {
+            let value = row
+                .field(f.id)
+                .map(|v| format::field_value(f.field_type, v))
+                .unwrap_or_default();
+            view! { <td class="field">{value}</td> }
+        })
+        .collect_view();
+    let conversation_cells = conversation_fields
+        .iter()
+        .map(|f| {
+            let value = row
+                .conversation_field(f.id)
+                .map(|v| format::field_value(f.field_type, v))
+                .unwrap_or_default();
+            view! { <td class="field conversation-field">{value}</td> }
+        })
+        .collect_view();
+    let last_interaction = match (row.last_interaction_at, row.last_message.clone()) {
+        (Some(at), message) => {
+            let tip_id = format!("last-message-{id}");
+            let described_by = tip_id.clone();
+            let preview = message
+                .map(|m| {
+                    let who = if m.incoming { "Contact" } else { "Agent" };
+                    format!("{who}: {}", format::preview(&m.body, 140))
+                })
+                .unwrap_or_default();
+            view! {
+                <span class="has-tip" tabindex="0" aria-describedby=described_by>
+                    <time datetime=format::iso_time(at)>{format::time_ago(now, at)}</time>
+                    <span class="tip" role="tooltip" id=tip_id>{preview}</span>
+                </span>
+            }
+            .into_any()
+        }
+        (None, _) => view! { <span class="muted">"No messages"</span> }.into_any(),
+    };
+
+    view! {
+        <tr class="contact-row" class:selected=is_selected on:click=open data-contact-id=id>
+            <td class="col-select" on:click=|ev| ev.stop_propagation()>
+                <input
+                    type="checkbox"
+                    aria-label=format!("Select {name}")
+                    prop:checked=is_selected
+                    on:change=toggle
+                />
+            </td>
+            <th scope="row" class="col-name">
+                <span class="name-cell">
+                    <Avatar name=name.clone() url=row.avatar_url.clone() color=row.avatar_color.clone()/>
+                    <a href=href.clone() class="contact-link" on:click=|ev| ev.prevent_default()>
+                        {name.clone()}
+                    </a>
+                </span>
+            </th>
+            <td class="col-email">{row.email.clone().unwrap_or_default()}</td>
+            <td class="col-phone">{row.phone.clone().unwrap_or_default()}</td>
+            <td class="col-date">
+                <time datetime=format::iso_time(row.created_at) title=format::exact_time(row.created_at)>
+                    {format::time_ago(now, row.created_at)}
+                </time>
+            </td>
+            <td class="col-date">{last_interaction}</td>
+            <td class="col-optin">
+                <input
+                    type="checkbox"
+                    role="switch"
+                    class="switch"
+                    disabled
+                    checked=row.campaign_opt_in
+                    aria-label=format!("Campaign opt-in for {name}")
+                />
+            </td>
+            {custom_cells}
+            {conversation_cells}
+            <td class="col-actions" on:click=|ev| ev.stop_propagation()>
+                <a class="icon-button" href=href aria-label=format!("Open details for {name}")>
+                    <span aria-hidden="true">"⋯"</span>
+                </a>
+            </td>
+        </tr>
+    }
+}
+
+/// An image avatar, or initials on the contact's color when there is none or it fails.
+#[component]
+pub fn Avatar(name: String, url: Option<String>, color: String) -> impl IntoView {
+    let initials = format::initials(&name);
+    view! {
+        <span class="avatar" style=format!("--avatar: {color}") aria-hidden="true">
+            <span class="initials">{initials}</span>
+            {url.map(|src| view! { <img src=src alt="" loading="lazy" onerror="this.remove()"/> })}
+        </span>
+    }
+}

@@ -1,0 +1,83 @@
+//! The storage port: what the app needs from a database, without saying how.
+//!
+//! The server crate implements [`ContactStore`] with sqlx and provides it as context;
+//! server functions reach it only through [`store`] and [`current_workspace`].
+
+use crate::domain::{ContactDetails, ContactId, ContactPage, ListQuery, Workspace, WorkspaceId};
+use crate::error::AppError;
+use std::{future::Future, sync::Arc};
+
+/// Why storage failed. The detail is for logs; users see an [`AppError`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+#[async_trait::async_trait]
+pub trait ContactStore: Send + Sync + 'static {
+    /// The workspace requests act in until accounts exist: the oldest one.
+    async fn default_workspace(&self) -> Result<Option<Workspace>, StoreError>;
+
+    async fn contact_page(
+        &self,
+        workspace: &Workspace,
+        query: &ListQuery,
+    ) -> Result<ContactPage, StoreError>;
+
+    async fn contact_details(
+        &self,
+        workspace: WorkspaceId,
+        id: ContactId,
+    ) -> Result<Option<ContactDetails>, StoreError>;
+}
+
+pub type SharedStore = Arc<dyn ContactStore>;
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                AppError::Unavailable
+            }
+            StoreError::Internal(detail) => {
+                tracing::error!(%detail, "storage failure");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+/// The store provided by the server.
+pub fn store() -> Result<SharedStore, AppError> {
+    leptos::prelude::use_context::<SharedStore>().ok_or_else(|| {
+        tracing::error!("no ContactStore in context");
+        AppError::Internal
+    })
+}
+
+/// The workspace a request acts in. Every server function gets its workspace here
+/// and never from its arguments, so that sessions can back it in one place.
+pub async fn current_workspace() -> Result<Workspace, AppError> {
+    store()?
+        .default_workspace()
+        .await?
+        .ok_or(AppError::NoWorkspace)
+}
+
+/// Runs a server function's body and gives its error the matching HTTP status.
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(err) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(
+                http::StatusCode::from_u16(err.status())
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+    }
+    result
+}

@@ -1,0 +1,124 @@
+//! `contacts bench`: server-side timings over generated data, as a Markdown table.
+
+use crate::db::{self, DbError, SqlStore};
+use crate::seed::{self, SeedOptions};
+use app::store::SharedStore;
+use axum::{body::Body, http::Request};
+use std::{sync::Arc, time::Instant};
+use tower::ServiceExt;
+
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub contacts: u64,
+    pub iterations: usize,
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub name: String,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+/// The value at quantile `q` (0..=1) of sorted samples, in milliseconds.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (q * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+async fn time_get(app: &axum::Router, uri: &str, iterations: usize) -> Result<Timing, DbError> {
+    let mut samples = Vec::with_capacity(iterations);
+    for i in 0..iterations + iterations / 10 {
+        let request = Request::get(uri)
+            .body(Body::empty())
+            .expect("valid request");
+        let start = Instant::now();
+        let response = app.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .map_err(|e| DbError::Query(sqlx::Error::Protocol(e.to_string())))?;
+        let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+        if !status.is_success() || !body.windows(11).any(|w| w == b"contact-row") {
+            return Err(DbError::Query(sqlx::Error::Protocol(format!(
+                "GET {uri} answered {status} without rows"
+            ))));
+        }
+        // The first tenth warms caches and is not counted.
+        if i >= iterations / 10 {
+            samples.push(elapsed);
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(Timing {
+        name: format!("SSR `GET {uri}`"),
+        p50: quantile(&samples, 0.50),
+        p95: quantile(&samples, 0.95),
+        p99: quantile(&samples, 0.99),
+    })
+}
+
+pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
+    let url = opts
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://data/bench-{}.db", opts.contacts));
+    let pool = db::connect(&url).await?;
+    let (have,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(contact_count), 0) FROM workspaces")
+        .fetch_one(&pool)
+        .await?;
+    if (have as u64) < opts.contacts {
+        let report = seed::seed(
+            &pool,
+            &SeedOptions {
+                contacts: opts.contacts - have as u64,
+                seed: 1,
+                workspace: "Bench".into(),
+                progress: true,
+            },
+        )
+        .await?;
+        eprintln!(
+            "seeded {} contacts in {:.1}s",
+            report.contacts,
+            report.elapsed.as_secs_f64()
+        );
+    }
+    let store: SharedStore = Arc::new(SqlStore::new(pool));
+    let options = crate::http::leptos_options("target/site", "127.0.0.1:0".parse().expect("addr"));
+    let app = crate::http::router(store, options);
+    let middle = (opts.contacts / 10 / 2).max(1);
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Contacts: {} · iterations: {} · database: {}\n\n",
+        opts.contacts, opts.iterations, url
+    ));
+    out.push_str("| operation | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|\n");
+    for uri in ["/contacts".to_string(), format!("/contacts?page={middle}")] {
+        let t = time_get(&app, &uri, opts.iterations).await?;
+        out.push_str(&format!(
+            "| {} | {:.2} | {:.2} | {:.2} |\n",
+            t.name, t.p50, t.p95, t.p99
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantile;
+
+    #[test]
+    fn quantiles_pick_ranked_samples() {
+        let s: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(quantile(&s, 0.5), 51.0);
+        assert_eq!(quantile(&s, 0.95), 95.0);
+        assert_eq!(quantile(&s, 1.0), 100.0);
+        assert!(quantile(&[], 0.5).is_nan());
+    }
+}

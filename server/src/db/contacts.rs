@@ -1,0 +1,356 @@
+//! Reading contacts for the table and the details drawer.
+
+use super::store_error;
+use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
+use app::domain::{
+    ContactDetails, ContactId, ContactPage, ContactRow, ConversationSummary, FieldDef, FieldType,
+    FieldValue, Label, ListQuery, Message, MessagePreview, Workspace, WorkspaceId, PAGE_SIZE,
+};
+use app::store::{ContactStore, StoreError};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use std::collections::HashMap;
+
+/// The sqlx implementation of the app's storage port.
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: SqlitePool,
+}
+
+impl SqlStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        SqlStore { pool }
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[derive(sqlx::FromRow)]
+struct ContactRecord {
+    id: i64,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    avatar_url: Option<String>,
+    avatar_color: String,
+    created_at: i64,
+    last_interaction_at: Option<i64>,
+    campaign_opt_in: bool,
+    version: i64,
+}
+
+impl From<ContactRecord> for ContactRow {
+    fn from(r: ContactRecord) -> Self {
+        ContactRow {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            avatar_url: r.avatar_url,
+            avatar_color: r.avatar_color,
+            created_at: r.created_at,
+            last_interaction_at: r.last_interaction_at,
+            last_message: None,
+            campaign_opt_in: r.campaign_opt_in,
+            version: r.version,
+            fields: Vec::new(),
+            conversation_fields: Vec::new(),
+        }
+    }
+}
+
+const CONTACT_COLUMNS: &str = "id, name, email, phone, avatar_url, avatar_color, created_at, \
+     last_interaction_at, campaign_opt_in, version";
+
+#[derive(sqlx::FromRow)]
+struct FieldDefRecord {
+    id: i64,
+    key: String,
+    label: String,
+    field_type: String,
+    options: String,
+    position: i32,
+}
+
+impl FieldDefRecord {
+    fn into_def(self) -> Option<FieldDef> {
+        Some(FieldDef {
+            id: self.id,
+            key: self.key,
+            label: self.label,
+            field_type: FieldType::parse(&self.field_type)?,
+            options: serde_json::from_str(&self.options).unwrap_or_default(),
+            position: self.position,
+        })
+    }
+}
+
+impl SqlStore {
+    async fn field_defs(
+        &self,
+        table: &str,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<FieldDef>, sqlx::Error> {
+        // `table` is one of two constants below, never user input.
+        let sql = format!(
+            "SELECT id, key, label, field_type, options, position FROM {table} \
+             WHERE workspace_id = ? ORDER BY position, id"
+        );
+        let records: Vec<FieldDefRecord> = sqlx::query_as(&sql)
+            .bind(workspace)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(records
+            .into_iter()
+            .filter_map(FieldDefRecord::into_def)
+            .collect())
+    }
+
+    /// Fills in custom fields, the last message and conversation field summaries
+    /// for a handful of rows, with one query each.
+    async fn enrich(&self, rows: &mut [ContactRow]) -> Result<(), sqlx::Error> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let index: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT contact_id, field_id, value FROM contact_field_values WHERE contact_id IN ",
+        );
+        push_id_list(&mut q, &ids);
+        let values: Vec<(i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+        for (contact_id, field_id, value) in values {
+            if let Some(&i) = index.get(&contact_id) {
+                rows[i].fields.push(FieldValue { field_id, value });
+            }
+        }
+
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT c.contact_id, m.id, m.body, m.direction, m.created_at \
+             FROM conversations c JOIN messages m \
+               ON m.conversation_id = c.id AND m.created_at = c.last_message_at \
+             WHERE c.contact_id IN ",
+        );
+        push_id_list(&mut q, &ids);
+        let messages: Vec<(i64, i64, String, String, i64)> =
+            q.build_query_as().fetch_all(&self.pool).await?;
+        let mut latest: HashMap<i64, (i64, i64)> = HashMap::new();
+        for (contact_id, message_id, body, direction, created_at) in messages {
+            let Some(&i) = index.get(&contact_id) else {
+                continue;
+            };
+            let key = (created_at, message_id);
+            if latest.get(&contact_id).is_none_or(|k| key > *k) {
+                latest.insert(contact_id, key);
+                rows[i].last_message = Some(MessagePreview {
+                    body,
+                    incoming: direction == "incoming",
+                    created_at,
+                });
+            }
+        }
+
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT c.contact_id, COALESCE(c.last_message_at, c.created_at), c.id, v.field_id, v.value \
+             FROM conversations c JOIN conversation_field_values v ON v.conversation_id = c.id \
+             WHERE c.contact_id IN ",
+        );
+        push_id_list(&mut q, &ids);
+        let conv_values: Vec<(i64, i64, i64, i64, String)> =
+            q.build_query_as().fetch_all(&self.pool).await?;
+        let mut newest: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
+        for (contact_id, at, conversation_id, field_id, value) in conv_values {
+            let Some(&i) = index.get(&contact_id) else {
+                continue;
+            };
+            let key = (at, conversation_id);
+            if newest.get(&(contact_id, field_id)).is_none_or(|k| key > *k) {
+                newest.insert((contact_id, field_id), key);
+                let row = &mut rows[i];
+                row.conversation_fields.retain(|v| v.field_id != field_id);
+                row.conversation_fields.push(FieldValue { field_id, value });
+            }
+        }
+        Ok(())
+    }
+
+    async fn conversations_of(
+        &self,
+        contact: ContactId,
+    ) -> Result<(Vec<ConversationSummary>, i64), sqlx::Error> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM conversations WHERE contact_id = ?")
+                .bind(contact)
+                .fetch_one(&self.pool)
+                .await?;
+        let heads: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, status, created_at, last_message_at FROM conversations \
+             WHERE contact_id = ? ORDER BY last_message_at DESC, id DESC LIMIT ?",
+        )
+        .bind(contact)
+        .bind(RECENT_CONVERSATIONS)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(heads.len());
+        for (id, status, created_at, last_message_at) in heads {
+            let labels: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT l.id, l.name, l.color FROM conversation_labels cl \
+                 JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = ? ORDER BY l.name",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+            let fields: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT field_id, value FROM conversation_field_values WHERE conversation_id = ?",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+            let mut messages: Vec<(i64, String, String, i64)> = sqlx::query_as(
+                "SELECT id, body, direction, created_at FROM messages \
+                 WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            )
+            .bind(id)
+            .bind(MESSAGES_PER_CONVERSATION)
+            .fetch_all(&self.pool)
+            .await?;
+            messages.reverse();
+            let (message_count,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM messages WHERE conversation_id = ?")
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await?;
+            out.push(ConversationSummary {
+                id,
+                status,
+                created_at,
+                last_message_at,
+                labels: labels
+                    .into_iter()
+                    .map(|(id, name, color)| Label { id, name, color })
+                    .collect(),
+                fields: fields
+                    .into_iter()
+                    .map(|(field_id, value)| FieldValue { field_id, value })
+                    .collect(),
+                messages: messages
+                    .into_iter()
+                    .map(|(id, body, direction, created_at)| Message {
+                        id,
+                        body,
+                        incoming: direction == "incoming",
+                        created_at,
+                    })
+                    .collect(),
+                message_count,
+            });
+        }
+        Ok((out, count))
+    }
+}
+
+fn push_id_list(q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
+    q.push("(");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    list.push_unseparated(")");
+}
+
+#[async_trait::async_trait]
+impl ContactStore for SqlStore {
+    async fn default_workspace(&self) -> Result<Option<Workspace>, StoreError> {
+        let row: Option<(i64, String, i64)> =
+            sqlx::query_as("SELECT id, name, contact_count FROM workspaces ORDER BY id LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
+        Ok(row.map(|(id, name, contact_count)| Workspace {
+            id,
+            name,
+            contact_count,
+        }))
+    }
+
+    async fn contact_page(
+        &self,
+        workspace: &Workspace,
+        query: &ListQuery,
+    ) -> Result<ContactPage, StoreError> {
+        let now = now_ms();
+        let fields = self
+            .field_defs("contact_field_defs", workspace.id)
+            .await
+            .map_err(store_error)?;
+        let conversation_fields = self
+            .field_defs("conversation_field_defs", workspace.id)
+            .await
+            .map_err(store_error)?;
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = ? \
+             ORDER BY last_interaction_at DESC, id DESC LIMIT ? OFFSET ?"
+        );
+        let records: Vec<ContactRecord> = sqlx::query_as(&sql)
+            .bind(workspace.id)
+            .bind(i64::from(PAGE_SIZE))
+            .bind(query.offset() as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        let mut rows: Vec<ContactRow> = records.into_iter().map(ContactRow::from).collect();
+        self.enrich(&mut rows).await.map_err(store_error)?;
+        Ok(ContactPage {
+            workspace: workspace.clone(),
+            rows,
+            total: workspace.contact_count,
+            page: query.page.max(1),
+            per_page: PAGE_SIZE,
+            now,
+            fields,
+            conversation_fields,
+        })
+    }
+
+    async fn contact_details(
+        &self,
+        workspace: WorkspaceId,
+        id: ContactId,
+    ) -> Result<Option<ContactDetails>, StoreError> {
+        let sql =
+            format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = ? AND id = ?");
+        let Some(record): Option<ContactRecord> = sqlx::query_as(&sql)
+            .bind(workspace)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?
+        else {
+            return Ok(None);
+        };
+        let mut rows = vec![ContactRow::from(record)];
+        self.enrich(&mut rows).await.map_err(store_error)?;
+        let (conversations, conversation_count) =
+            self.conversations_of(id).await.map_err(store_error)?;
+        Ok(Some(ContactDetails {
+            contact: rows.pop().expect("one row"),
+            fields: self
+                .field_defs("contact_field_defs", workspace)
+                .await
+                .map_err(store_error)?,
+            conversation_fields: self
+                .field_defs("conversation_field_defs", workspace)
+                .await
+                .map_err(store_error)?,
+            conversations,
+            conversation_count,
+            now: now_ms(),
+        }))
+    }
+}

@@ -1,0 +1,98 @@
+//! The axum application: Leptos pages and server functions, static files, and the
+//! few plain routes (health check, generated avatars).
+
+use app::store::SharedStore;
+use axum::{
+    extract::Path,
+    http::{header, StatusCode},
+    response::{IntoResponse, Redirect},
+    routing::get,
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use tower_http::compression::CompressionLayer;
+
+/// Leptos settings for serving: where the built WASM, JS and CSS live.
+pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("contacts")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(leptos_config::Env::PROD)
+        .build()
+}
+
+/// The whole application over one store.
+pub fn router(store: SharedStore, options: LeptosOptions) -> Router {
+    let routes = generate_route_list(app::App);
+    let context = move || provide_context(store.clone());
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/contacts") }))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/avatars/{file}", get(avatar))
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context,
+            app::shell,
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(options)
+}
+
+/// A generated avatar image: the demo data needs pictures and this machine has no
+/// internet to fetch them from.
+async fn avatar(Path(file): Path<String>) -> impl IntoResponse {
+    let Some(n) = file
+        .strip_suffix(".svg")
+        .and_then(|n| n.parse::<u32>().ok())
+    else {
+        return (StatusCode::NOT_FOUND, "No such avatar").into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        avatar_svg(n),
+    )
+        .into_response()
+}
+
+fn avatar_svg(n: u32) -> String {
+    let hues = [12, 48, 96, 150, 190, 220, 260, 300, 330];
+    let bg = hues[(n % 9) as usize];
+    let fg = hues[((n / 9) % 9) as usize];
+    let shape = n % 3;
+    let figure = match shape {
+        0 => format!(
+            r#"<circle cx="32" cy="26" r="12" fill="hsl({fg} 70% 85%)"/><rect x="12" y="42" width="40" height="30" rx="18" fill="hsl({fg} 70% 85%)"/>"#
+        ),
+        1 => format!(
+            r#"<rect x="20" y="14" width="24" height="24" rx="8" fill="hsl({fg} 70% 85%)"/><rect x="10" y="42" width="44" height="30" rx="14" fill="hsl({fg} 70% 85%)"/>"#
+        ),
+        _ => format!(
+            r#"<circle cx="32" cy="27" r="13" fill="hsl({fg} 70% 85%)"/><path d="M8 64c4-14 14-20 24-20s20 6 24 20z" fill="hsl({fg} 70% 85%)"/>"#
+        ),
+    };
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" fill="hsl({bg} 55% 45%)"/>{figure}</svg>"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn avatars_differ_and_are_svg() {
+        let a = avatar_svg(1);
+        assert!(a.starts_with("<svg"));
+        assert_ne!(a, avatar_svg(2));
+    }
+}

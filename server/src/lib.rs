@@ -1,0 +1,8 @@
+//! The Contacts server: the axum binary's building blocks (HTTP, database, CLI
+//! commands). Only this crate touches sqlx; the app crate reaches storage through
+//! its `ContactStore` port, implemented here.
+
+pub mod bench;
+pub mod db;
+pub mod http;
+pub mod seed;

@@ -1,0 +1,165 @@
+//! `contacts`: the one binary that serves the app and runs its operator commands.
+
+use app::store::SharedStore;
+use clap::{Parser, Subcommand};
+use server::{bench, db, http, seed};
+use std::{net::SocketAddr, process::ExitCode, sync::Arc};
+use tracing_subscriber::EnvFilter;
+
+/// Contacts: the All Contacts table of a customer-messaging workspace.
+#[derive(Parser)]
+#[command(name = "contacts", version)]
+struct Cli {
+    /// Database URL; without one, a SQLite file under ./data/ is used.
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "CONTACTS_ADDR", default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+        /// Seed a demo workspace when the database has none.
+        #[arg(long)]
+        demo: bool,
+        /// Folder with the built WASM, JS and CSS (cargo-leptos output).
+        #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+        site_root: String,
+    },
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Add generated contacts, with conversations and messages, to a workspace.
+    Seed {
+        #[arg(long)]
+        contacts: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "Demo")]
+        workspace: String,
+    },
+    /// Measure server-side timings over generated data.
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+    },
+}
+
+/// Contacts seeded by `serve --demo` into an empty database.
+const DEMO_CONTACTS: u64 = 1_200;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let url = cli
+        .database_url
+        .clone()
+        .unwrap_or_else(|| db::DEFAULT_DATABASE_URL.to_string());
+    match cli.command {
+        Command::Serve {
+            addr,
+            demo,
+            site_root,
+        } => {
+            let pool = db::connect(&url).await?;
+            if demo {
+                let (workspaces,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workspaces")
+                    .fetch_one(&pool)
+                    .await?;
+                if workspaces == 0 {
+                    let report = seed::seed(&pool, &seed_options(DEMO_CONTACTS, 1, "Demo")).await?;
+                    tracing::info!(contacts = report.contacts, "seeded the demo workspace");
+                }
+            }
+            let store: SharedStore = Arc::new(db::SqlStore::new(pool));
+            let app = http::router(store, http::leptos_options(&site_root, addr));
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!("listening on http://{}", listener.local_addr()?);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+        Command::Migrate => {
+            db::connect(&url).await?;
+            println!("The database at {url} is up to date.");
+        }
+        Command::Seed {
+            contacts,
+            seed,
+            workspace,
+        } => {
+            let pool = db::connect(&url).await?;
+            let report = seed::seed(&pool, &seed_options(contacts, seed, &workspace)).await?;
+            println!(
+                "Added {} contacts, {} conversations and {} messages to workspace {:?} in {:.1}s.",
+                report.contacts,
+                report.conversations,
+                report.messages,
+                workspace,
+                report.elapsed.as_secs_f64()
+            );
+        }
+        Command::Bench {
+            contacts,
+            iterations,
+        } => {
+            let table = bench::run(&bench::BenchOptions {
+                contacts,
+                iterations,
+                database_url: cli.database_url,
+            })
+            .await?;
+            println!("{table}");
+        }
+    }
+    Ok(())
+}
+
+fn seed_options(contacts: u64, seed: u64, workspace: &str) -> seed::SeedOptions {
+    seed::SeedOptions {
+        contacts,
+        seed,
+        workspace: workspace.to_string(),
+        progress: true,
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,95 @@
+//! Starting the real server on a random port against a fresh SQLite database.
+
+#![allow(dead_code)]
+
+use app::store::SharedStore;
+use server::{db, http, seed};
+use sqlx::SqlitePool;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: SqlitePool,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get_html(&self, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// Calls a server function the way the browser does.
+    pub async fn call(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, value)
+    }
+
+    pub async fn seed(&self, contacts: u64, workspace: &str) -> i64 {
+        seed::seed(
+            &self.pool,
+            &seed::SeedOptions {
+                contacts,
+                seed: 7,
+                workspace: workspace.into(),
+                progress: false,
+            },
+        )
+        .await
+        .expect("seed")
+        .workspace_id
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let pool = db::connect(&url).await.expect("database");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let addr = listener.local_addr().expect("addr");
+    let store: SharedStore = Arc::new(db::SqlStore::new(pool.clone()));
+    let app = http::router(store, http::leptos_options("target/site", addr));
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("server");
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        pool,
+        client: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+/// Rows of the table in server-rendered HTML, as `data-contact-id` values.
+pub fn row_ids(html: &str) -> Vec<i64> {
+    html.match_indices("data-contact-id=\"")
+        .filter_map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            rest.split('"').next()?.parse().ok()
+        })
+        .collect()
+}

@@ -1,0 +1,214 @@
+//! The All Contacts table, served by the real server over a real database.
+
+mod common;
+
+use app::contacts::{details::GetContactDetails, ListContacts};
+use common::{row_ids, spawn_app};
+use leptos::server_fn::ServerFn;
+
+#[tokio::test]
+async fn an_empty_database_shows_the_first_run_page() {
+    let app = spawn_app().await;
+    let (status, html) = app.get_html("/contacts").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Welcome to Contacts"));
+    assert!(html.contains("contacts seed --contacts"));
+}
+
+#[tokio::test]
+async fn the_root_redirects_to_all_contacts() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client.get(app.url("/")).send().await.unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers()["location"], "/contacts");
+}
+
+#[tokio::test]
+async fn the_first_page_is_rendered_on_the_server_with_ten_rows_and_the_total() {
+    let app = spawn_app().await;
+    app.seed(25, "Acme").await;
+    let (status, html) = app.get_html("/contacts").await;
+    assert_eq!(status, 200);
+    assert_eq!(row_ids(&html).len(), 10);
+    assert!(html.contains("Showing 1–10 of 25 contacts"), "footer total");
+    for header in [
+        "Email",
+        "Phone",
+        "Created At",
+        "Last Interaction",
+        "Campaign Opt-in",
+        "Plan",
+        "Priority",
+    ] {
+        assert!(html.contains(&format!(">{header}<")), "column {header}");
+    }
+}
+
+#[tokio::test]
+async fn pages_follow_last_interaction_newest_first_without_gaps_or_repeats() {
+    let app = spawn_app().await;
+    app.seed(25, "Acme").await;
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let (_, html) = app.get_html(&format!("/contacts?page={page}")).await;
+        seen.extend(row_ids(&html));
+    }
+    let expected: Vec<i64> = sqlx::query_as::<_, (i64,)>(
+        "SELECT id FROM contacts ORDER BY last_interaction_at DESC, id DESC",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(id,)| id)
+    .collect();
+    assert_eq!(seen, expected);
+    let (_, html) = app.get_html("/contacts?page=3").await;
+    assert!(html.contains("Showing 21–25 of 25 contacts"));
+}
+
+#[tokio::test]
+async fn a_page_past_the_end_or_a_bad_page_number_is_not_an_error() {
+    let app = spawn_app().await;
+    app.seed(5, "Acme").await;
+    let (status, _) = app.get_html("/contacts?page=99").await;
+    assert_eq!(status, 200);
+    let (status, html) = app.get_html("/contacts?page=banana").await;
+    assert_eq!(status, 200);
+    assert_eq!(row_ids(&html).len(), 5);
+}
+
+#[tokio::test]
+async fn the_list_server_function_returns_the_requested_page() {
+    let app = spawn_app().await;
+    app.seed(15, "Acme").await;
+    let (status, body) = app
+        .call(
+            ListContacts::PATH,
+            serde_json::json!({ "query": { "page": 2 } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let page = &body["Page"];
+    assert_eq!(page["rows"].as_array().unwrap().len(), 5);
+    assert_eq!(page["total"], 15);
+    assert_eq!(page["page"], 2);
+}
+
+#[tokio::test]
+async fn the_drawer_shows_a_contacts_profile_and_conversations_from_the_url() {
+    let app = spawn_app().await;
+    app.seed(40, "Acme").await;
+    let (id, name): (i64, String) = sqlx::query_as(
+        "SELECT c.id, c.name FROM contacts c WHERE EXISTS \
+         (SELECT 1 FROM conversations v WHERE v.contact_id = c.id) ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let (status, html) = app.get_html(&format!("/contacts?contact={id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("role=\"dialog\""));
+    assert!(html.contains(&name), "drawer shows the name");
+    assert!(
+        html.contains("class=\"conversation\""),
+        "drawer lists conversations"
+    );
+    assert!(html.contains("class=\"message"), "with their messages");
+
+    let (status, body) = app
+        .call(GetContactDetails::PATH, serde_json::json!({ "id": id }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["contact"]["id"], id);
+    let conversations = body["conversations"].as_array().unwrap();
+    assert!(!conversations.is_empty());
+    assert!(conversations[0]["messages"].as_array().unwrap().len() <= 3);
+}
+
+#[tokio::test]
+async fn a_contact_of_another_workspace_is_not_found() {
+    let app = spawn_app().await;
+    app.seed(5, "Acme").await;
+    let other = app.seed(5, "Globex").await;
+    let (foreign,): (i64,) =
+        sqlx::query_as("SELECT id FROM contacts WHERE workspace_id = ? LIMIT 1")
+            .bind(other)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let (status, body) = app
+        .call(
+            GetContactDetails::PATH,
+            serde_json::json!({ "id": foreign }),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["NotFound"], "This contact", "{body}");
+}
+
+#[tokio::test]
+async fn workspaces_do_not_see_each_others_contacts() {
+    let app = spawn_app().await;
+    app.seed(12, "Acme").await;
+    app.seed(30, "Globex").await;
+    let (_, html) = app.get_html("/contacts").await;
+    assert!(html.contains("of 12 contacts"));
+    let acme: Vec<i64> =
+        sqlx::query_as::<_, (i64,)>("SELECT id FROM contacts WHERE workspace_id = 1")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+    assert!(row_ids(&html).iter().all(|id| acme.contains(id)));
+}
+
+#[tokio::test]
+async fn an_unreachable_database_shows_an_error_a_person_understands() {
+    let app = spawn_app().await;
+    app.seed(5, "Acme").await;
+    app.pool.close().await;
+    let (status, html) = app.get_html("/contacts").await;
+    assert_eq!(status, 503);
+    assert!(html.contains("Contacts could not be loaded"));
+    assert!(html.contains("cannot be reached"));
+    let lower = html.to_lowercase();
+    assert!(
+        !lower.contains("sqlx") && !lower.contains("pool"),
+        "no internals"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_address_is_a_404_page() {
+    let app = spawn_app().await;
+    let (status, html) = app.get_html("/nowhere").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn generated_avatars_are_served_as_svg() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/avatars/7.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/svg+xml");
+    let res = app
+        .client
+        .get(app.url("/avatars/evil.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}

@@ -1,0 +1,76 @@
+//! `contacts seed` against a real database.
+
+mod common;
+
+use common::spawn_app;
+
+#[tokio::test]
+async fn seeding_twice_with_the_same_seed_gives_the_same_people() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    a.seed(50, "Demo").await;
+    b.seed(50, "Demo").await;
+    let q = "SELECT name, email, phone FROM contacts ORDER BY id";
+    let x: Vec<(String, Option<String>, Option<String>)> =
+        sqlx::query_as(q).fetch_all(&a.pool).await.unwrap();
+    let y: Vec<(String, Option<String>, Option<String>)> =
+        sqlx::query_as(q).fetch_all(&b.pool).await.unwrap();
+    assert_eq!(x, y);
+}
+
+#[tokio::test]
+async fn seeded_data_covers_every_field_type_and_keeps_counts_consistent() {
+    let app = spawn_app().await;
+    let ws = app.seed(300, "Demo").await;
+    let types: Vec<(String,)> =
+        sqlx::query_as("SELECT DISTINCT field_type FROM contact_field_defs WHERE workspace_id = ?")
+            .bind(ws)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(types.len(), 8, "every field type: {types:?}");
+    let (count, stored): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM contacts WHERE workspace_id = ?1), contact_count FROM workspaces WHERE id = ?1",
+    )
+    .bind(ws)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((count, stored), (300, 300));
+    let (without,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM conversations v WHERE v.contact_id = c.id)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(without > 0 && without < 300);
+    // Last interaction is the newest message of the contact's conversations.
+    let (mismatched,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM contacts c WHERE c.last_interaction_at IS NOT \
+         (SELECT MAX(m.created_at) FROM conversations v JOIN messages m ON m.conversation_id = v.id \
+          WHERE v.contact_id = c.id)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(mismatched, 0);
+    let (non_ascii,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM contacts WHERE name GLOB '*[^ -~]*'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(non_ascii > 30, "names in many scripts");
+}
+
+#[tokio::test]
+async fn seeding_adds_to_an_existing_workspace() {
+    let app = spawn_app().await;
+    app.seed(10, "Demo").await;
+    app.seed(15, "Demo").await;
+    let (n, stored): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT COUNT(*) FROM contacts), contact_count FROM workspaces")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((n, stored), (25, 25));
+}
