@@ -12,11 +12,11 @@ step "Formatting"
 cargo fmt --all -- --check
 
 step "Lints (server side, then browser side)"
-cargo clippy -p server --all-targets -- -D warnings
+cargo clippy -p contacts --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 step "Unit and integration tests (SQLite)"
-cargo test -p app -p server
+cargo test -p app -p contacts
 
 step "Release build (server and WASM)"
 cargo leptos build --release

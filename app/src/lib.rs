@@ -4,6 +4,9 @@
 //! the browser. It never builds SQL: storage is reached through the [`store`] port,
 //! which the server crate implements and provides as context.
 
+// Leptos views are deeply nested types; the WASM build needs the deeper limit.
+#![recursion_limit = "256"]
+
 pub mod contacts;
 pub mod domain;
 pub mod error;

@@ -79,6 +79,7 @@ pub fn DetailsDrawer(id: i64, on_close: Callback<()>) -> impl IntoView {
             </Suspense>
         </aside>
     }
+    .into_any()
 }
 
 #[component]
@@ -149,6 +150,7 @@ fn DetailsBody(details: ContactDetails) -> impl IntoView {
             </section>
         </div>
     }
+    .into_any()
 }
 
 fn field_list(defs: &[FieldDef], value: impl Fn(i64) -> Option<String>) -> AnyView {
@@ -223,4 +225,5 @@ fn ConversationCard(conv: ConversationSummary, fields: Vec<FieldDef>, now: i64) 
             <ol class="messages" aria-label="Latest messages">{messages}</ol>
         </li>
     }
+    .into_any()
 }

@@ -99,6 +99,7 @@ pub fn ContactsPage() -> impl IntoView {
             {move || url.read().contact.map(|id| view! { <details::DetailsDrawer id on_close=close_drawer/> })}
         </Shell>
     }
+    .into_any()
 }
 
 #[component]

@@ -122,6 +122,7 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
             </table>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -239,6 +240,7 @@ fn ContactTableRow(
             </td>
         </tr>
     }
+    .into_any()
 }
 
 /// An image avatar, or initials on the contact's color when there is none or it fails.

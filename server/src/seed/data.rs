@@ -391,9 +391,10 @@ pub const LOCALES: &[Locale] = &[
     },
 ];
 
+/// Avatar colors dark enough for white initials (WCAG AA contrast).
 pub const AVATAR_COLORS: &[&str] = &[
-    "#2563eb", "#7c3aed", "#db2777", "#dc2626", "#ea580c", "#ca8a04", "#16a34a", "#0d9488",
-    "#0891b2", "#4f46e5", "#9333ea", "#475569",
+    "#1d4ed8", "#6d28d9", "#be185d", "#b91c1c", "#c2410c", "#a16207", "#15803d", "#0f766e",
+    "#0e7490", "#4338ca", "#7e22ce", "#475569",
 ];
 
 pub const COMPANIES: &[&str] = &[

@@ -145,17 +145,20 @@ fn date_string(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Generates contact `k` and its conversations into `batch`.
-fn generate(
-    batch: &mut Batch,
-    ids: &Ids,
+/// Where generation stands: the next free ids and the fixed inputs.
+struct Generator<'a> {
+    ids: &'a Ids,
     seed: u64,
-    k: u64,
-    contact_id: i64,
-    next_conversation: &mut i64,
-    next_message: &mut i64,
     now: i64,
-) {
+    next_conversation: i64,
+    next_message: i64,
+}
+
+/// Generates contact `k` and its conversations into `batch`.
+fn generate(g: &mut Generator<'_>, batch: &mut Batch, k: u64, contact_id: i64) {
+    let (ids, seed, now) = (g.ids, g.seed, g.now);
+    let next_conversation = &mut g.next_conversation;
+    let next_message = &mut g.next_message;
     let mut rng = Rng::new(seed, k);
     let locale = rng.pick(LOCALES);
     let (given, given_ascii) = *rng.pick(locale.given);
@@ -626,21 +629,17 @@ pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, D
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
         // Ids are read inside the write lock, so a running server can insert too.
         let mut next_contact = max_id(&mut conn, "contacts").await? + 1;
-        let mut next_conversation = max_id(&mut conn, "conversations").await? + 1;
-        let mut next_message = max_id(&mut conn, "messages").await? + 1;
+        let mut generator = Generator {
+            ids: &ids,
+            seed: opts.seed,
+            now,
+            next_conversation: max_id(&mut conn, "conversations").await? + 1,
+            next_message: max_id(&mut conn, "messages").await? + 1,
+        };
         let mut batch = Batch::default();
         for i in 0..n {
             let k = already as u64 + done + i;
-            generate(
-                &mut batch,
-                &ids,
-                opts.seed,
-                k,
-                next_contact,
-                &mut next_conversation,
-                &mut next_message,
-                now,
-            );
+            generate(&mut generator, &mut batch, k, next_contact);
             next_contact += 1;
         }
         if let Err(err) = write_batch(&mut conn, workspace, &batch, now).await {
@@ -718,18 +717,15 @@ mod tests {
         };
         let run = || {
             let mut b = Batch::default();
-            let (mut conv, mut msg) = (1, 1);
+            let mut g = Generator {
+                ids: &ids,
+                seed: 42,
+                now: 1_800_000_000_000,
+                next_conversation: 1,
+                next_message: 1,
+            };
             for k in 0..500 {
-                generate(
-                    &mut b,
-                    &ids,
-                    42,
-                    k,
-                    k as i64 + 1,
-                    &mut conv,
-                    &mut msg,
-                    1_800_000_000_000,
-                );
+                generate(&mut g, &mut b, k, k as i64 + 1);
             }
             b
         };
