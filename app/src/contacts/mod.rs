@@ -11,7 +11,7 @@ use crate::layout::Shell;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use table::Selection;
@@ -43,10 +43,16 @@ pub async fn list_contacts(query: ListQuery) -> Result<Listing, AppError> {
 
 #[component]
 pub fn ContactsPage() -> impl IntoView {
-    let params = use_query_map();
-    let url = Memo::new(move |_| ContactsUrl::from_params(&params.read()));
+    // The router's own query memo: it outlives this page's owner, which a memo
+    // made here from `use_query_map` did not always do during server rendering.
+    let params = use_location().query;
+    let url = Memo::new(move |_| {
+        params
+            .try_with(ContactsUrl::from_params)
+            .unwrap_or_default()
+    });
     let list_query = Memo::new(move |_| ListQuery {
-        page: url.read().page,
+        page: url.try_with(|u| u.page).unwrap_or(1),
     });
     let listing = Resource::new(move || list_query.get(), list_contacts);
     let (pending, set_pending) = signal(false);

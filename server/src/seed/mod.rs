@@ -653,6 +653,13 @@ pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, D
         bar.set_position(done);
     }
     bar.finish_and_clear();
+    // The connection goes back to the pool: give it the server's settings again.
+    for pragma in [
+        "PRAGMA cache_size = -65536",
+        "PRAGMA wal_autocheckpoint = 1000",
+    ] {
+        sqlx::query(pragma).execute(&mut *conn).await?;
+    }
     // Fresh statistics keep the query planner on the right indexes.
     sqlx::query("PRAGMA analysis_limit = 1000")
         .execute(&mut *conn)
