@@ -119,20 +119,160 @@ impl ContactRow {
     }
 }
 
+/// The columns the table can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    Name,
+    CreatedAt,
+    #[default]
+    LastInteraction,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 3] = [SortKey::Name, SortKey::CreatedAt, SortKey::LastInteraction];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::CreatedAt => "created_at",
+            SortKey::LastInteraction => "last_interaction",
+        }
+    }
+
+    /// The direction a first click sorts in: names A to Z, dates newest first.
+    pub fn natural_descending(self) -> bool {
+        !matches!(self, SortKey::Name)
+    }
+}
+
+/// A sort order. Ties are always broken by contact id in the same direction, so
+/// pages never overlap and reversing the order reverses the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            key: SortKey::LastInteraction,
+            descending: true,
+        }
+    }
+}
+
+impl Sort {
+    /// Parses the URL form: `name`, `-created_at` (a leading minus means descending).
+    pub fn parse(s: &str) -> Option<Sort> {
+        let (descending, name) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let key = SortKey::ALL.into_iter().find(|k| k.as_str() == name)?;
+        Some(Sort { key, descending })
+    }
+
+    pub fn to_param(self) -> String {
+        format!(
+            "{}{}",
+            if self.descending { "-" } else { "" },
+            self.key.as_str()
+        )
+    }
+
+    /// The order after a click on `key`'s header: the same column flips, another
+    /// column starts in its natural direction.
+    pub fn toggled(self, key: SortKey) -> Sort {
+        if self.key == key {
+            Sort {
+                key,
+                descending: !self.descending,
+            }
+        } else {
+            Sort {
+                key,
+                descending: key.natural_descending(),
+            }
+        }
+    }
+}
+
+/// What the search bar asks for, normalized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchTerm {
+    /// Free text: a case-insensitive substring of the name, email, phone or a
+    /// custom field value.
+    Text(String),
+    /// Something typed like a phone number ("555 123", "+1 (555)"): matched on
+    /// its digits alone, so formatting never matters.
+    PhoneDigits(String),
+}
+
+impl SearchTerm {
+    /// The longest search accepted; longer input is cut, never an error.
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(raw: &str) -> Option<SearchTerm> {
+        let text: String = raw
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(Self::MAX_CHARS)
+            .collect();
+        if text.is_empty() {
+            return None;
+        }
+        let phone_like = text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        if phone_like && digits.len() >= 3 {
+            Some(SearchTerm::PhoneDigits(digits))
+        } else {
+            Some(SearchTerm::Text(text))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchTerm::Text(t) | SearchTerm::PhoneDigits(t) => t,
+        }
+    }
+}
+
 /// What the table asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListQuery {
     /// 1-based page number.
     pub page: u32,
+    /// The search bar's text, as typed.
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub sort: Sort,
 }
 
 impl Default for ListQuery {
     fn default() -> Self {
-        ListQuery { page: 1 }
+        ListQuery {
+            page: 1,
+            q: String::new(),
+            sort: Sort::default(),
+        }
     }
 }
 
 impl ListQuery {
+    pub fn search(&self) -> Option<SearchTerm> {
+        SearchTerm::parse(&self.q)
+    }
+}
+
+impl ListQuery {
+    /// Rows to skip for this page.
     pub fn offset(&self) -> u64 {
         u64::from(self.page.max(1) - 1) * u64::from(PAGE_SIZE)
     }
@@ -219,9 +359,61 @@ mod tests {
 
     #[test]
     fn offset_treats_page_zero_as_first_page() {
-        assert_eq!(ListQuery { page: 0 }.offset(), 0);
-        assert_eq!(ListQuery { page: 1 }.offset(), 0);
-        assert_eq!(ListQuery { page: 50_000 }.offset(), 499_990);
+        let at = |page| ListQuery {
+            page,
+            ..ListQuery::default()
+        };
+        assert_eq!(at(0).offset(), 0);
+        assert_eq!(at(1).offset(), 0);
+        assert_eq!(at(50_000).offset(), 499_990);
+    }
+
+    #[test]
+    fn sorts_round_trip_through_the_url_and_toggle_like_headers() {
+        for key in SortKey::ALL {
+            for descending in [false, true] {
+                let sort = Sort { key, descending };
+                assert_eq!(Sort::parse(&sort.to_param()), Some(sort));
+            }
+        }
+        assert_eq!(Sort::parse("email"), None);
+        let default = Sort::default();
+        assert_eq!(default.to_param(), "-last_interaction");
+        let by_name = default.toggled(SortKey::Name);
+        assert_eq!(by_name.to_param(), "name");
+        assert_eq!(by_name.toggled(SortKey::Name).to_param(), "-name");
+        assert_eq!(
+            by_name.toggled(SortKey::CreatedAt).to_param(),
+            "-created_at"
+        );
+    }
+
+    #[test]
+    fn search_terms_are_trimmed_and_phone_like_input_becomes_digits() {
+        assert_eq!(SearchTerm::parse("   "), None);
+        assert_eq!(
+            SearchTerm::parse("  Müller \t Groß "),
+            Some(SearchTerm::Text("Müller Groß".into()))
+        );
+        assert_eq!(
+            SearchTerm::parse("555 123"),
+            Some(SearchTerm::PhoneDigits("555123".into()))
+        );
+        assert_eq!(
+            SearchTerm::parse("+1 (555) 123-4567"),
+            Some(SearchTerm::PhoneDigits("15551234567".into()))
+        );
+        // Too few digits to be a phone fragment: plain text.
+        assert_eq!(SearchTerm::parse("12"), Some(SearchTerm::Text("12".into())));
+        assert_eq!(
+            SearchTerm::parse("100%"),
+            Some(SearchTerm::Text("100%".into()))
+        );
+        let long = "x".repeat(500);
+        assert_eq!(
+            SearchTerm::parse(&long).unwrap().as_str().len(),
+            SearchTerm::MAX_CHARS
+        );
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 pub mod details;
 pub mod pagination;
+pub mod search;
 pub mod table;
 pub mod url;
 
 use crate::domain::{ContactPage, ListQuery};
+
 use crate::error::AppError;
 use crate::layout::Shell;
 use leptos::prelude::*;
@@ -51,9 +53,7 @@ pub fn ContactsPage() -> impl IntoView {
             .try_with(ContactsUrl::from_params)
             .unwrap_or_default()
     });
-    let list_query = Memo::new(move |_| ListQuery {
-        page: url.try_with(|u| u.page).unwrap_or(1),
-    });
+    let list_query = Memo::new(move |_| url.try_with(ContactsUrl::list_query).unwrap_or_default());
     let listing = Resource::new(move || list_query.get(), list_contacts);
     let (pending, set_pending) = signal(false);
     provide_context(Selection(RwSignal::new(HashSet::new())));
@@ -76,6 +76,9 @@ pub fn ContactsPage() -> impl IntoView {
                     {move || if pending.get() { "Loading…" } else { "" }}
                 </span>
             </header>
+            <div class="toolbar">
+                <search::SearchBox url/>
+            </div>
             <Transition
                 fallback=|| view! { <TableSkeleton/> }
                 set_pending=set_pending
@@ -85,7 +88,9 @@ pub fn ContactsPage() -> impl IntoView {
                         Ok(Listing::Page(page)) => {
                             let url = url.get();
                             let total_pages = page.page_count();
-                            if page.total == 0 {
+                            if page.total == 0 && !url.q.trim().is_empty() {
+                                view! { <NoMatches url/> }.into_any()
+                            } else if page.total == 0 {
                                 view! { <EmptyWorkspace name=page.workspace.name.clone()/> }.into_any()
                             } else {
                                 view! {
@@ -135,6 +140,18 @@ fn EmptyWorkspace(name: String) -> impl IntoView {
         <div class="state">
             <h2>"No contacts yet"</h2>
             <p>{format!("The workspace “{name}” has no contacts. New people appear here as soon as they write to you.")}</p>
+        </div>
+    }
+}
+
+#[component]
+fn NoMatches(url: ContactsUrl) -> impl IntoView {
+    let clear = url.with_q("").href();
+    view! {
+        <div class="state" role="status">
+            <h2>"No contacts match"</h2>
+            <p>{format!("Nothing matches “{}”. Check the spelling or search for part of a name, email or phone.", url.q.trim())}</p>
+            <a class="button" href=clear>"Clear the search"</a>
         </div>
     }
 }

@@ -1,10 +1,10 @@
 //! The table itself: one row per contact, with the spec's columns.
 
 use super::url::ContactsUrl;
-use crate::domain::{ContactPage, ContactRow, FieldDef};
+use crate::domain::{ContactPage, ContactRow, FieldDef, SortKey};
 use crate::format;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::{components::A, hooks::use_navigate};
 use std::collections::HashSet;
 
 /// Which contacts are ticked, shared by the rows and the header checkbox.
@@ -75,11 +75,11 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
                                 on:change=toggle_page
                             />
                         </th>
-                        <th scope="col">"Name"</th>
+                        <SortableHeader label="Name" key=SortKey::Name url=url.clone()/>
                         <th scope="col">"Email"</th>
                         <th scope="col">"Phone"</th>
-                        <th scope="col">"Created At"</th>
-                        <th scope="col">"Last Interaction"</th>
+                        <SortableHeader label="Created At" key=SortKey::CreatedAt url=url.clone()/>
+                        <SortableHeader label="Last Interaction" key=SortKey::LastInteraction url=url.clone()/>
                         <th scope="col">"Campaign Opt-in"</th>
                         {page
                             .fields
@@ -123,6 +123,31 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// A column header that sorts by its column; a second click reverses the order.
+#[component]
+fn SortableHeader(label: &'static str, key: SortKey, url: ContactsUrl) -> impl IntoView {
+    let active = url.sort.key == key;
+    let aria_sort = match (active, url.sort.descending) {
+        (false, _) => "none",
+        (true, true) => "descending",
+        (true, false) => "ascending",
+    };
+    let arrow = match (active, url.sort.descending) {
+        (false, _) => "↕",
+        (true, true) => "↓",
+        (true, false) => "↑",
+    };
+    let href = url.with_sort(url.sort.toggled(key)).href();
+    view! {
+        <th scope="col" aria-sort=aria_sort class="sortable" class:sorted=active>
+            <A href=href attr:class="sort-link">
+                {label}
+                <span class="sort-arrow" aria-hidden="true">{arrow}</span>
+            </A>
+        </th>
+    }
 }
 
 #[component]

@@ -1,11 +1,16 @@
-//! The page's state as it lives in the URL, so reload, back and forward keep it.
+//! The page's state as it lives in the URL, so reload, back and forward keep it
+//! and a link shares exactly what one sees.
 
+use crate::domain::{ListQuery, Sort};
 use leptos_router::params::ParamsMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ContactsUrl {
     /// 1-based page of the table.
     pub page: u32,
+    /// The search bar's text.
+    pub q: String,
+    pub sort: Sort,
     /// The contact whose details drawer is open.
     pub contact: Option<i64>,
 }
@@ -21,11 +26,35 @@ impl ContactsUrl {
             .get("contact")
             .and_then(|c| c.trim().parse::<i64>().ok())
             .filter(|c| *c > 0);
-        ContactsUrl { page, contact }
+        let q = params.get("q").unwrap_or_default();
+        let sort = params
+            .get("sort")
+            .and_then(|s| Sort::parse(s.trim()))
+            .unwrap_or_default();
+        ContactsUrl {
+            page,
+            q,
+            sort,
+            contact,
+        }
+    }
+
+    pub fn list_query(&self) -> ListQuery {
+        ListQuery {
+            page: self.page,
+            q: self.q.clone(),
+            sort: self.sort,
+        }
     }
 
     pub fn href(&self) -> String {
         let mut parts = Vec::new();
+        if !self.q.trim().is_empty() {
+            parts.push(format!("q={}", encode(&self.q)));
+        }
+        if self.sort != Sort::default() {
+            parts.push(format!("sort={}", self.sort.to_param()));
+        }
         if self.page > 1 {
             parts.push(format!("page={}", self.page));
         }
@@ -39,10 +68,12 @@ impl ContactsUrl {
         }
     }
 
+    /// Another page of the same list; the drawer closes.
     pub fn with_page(&self, page: u32) -> Self {
         ContactsUrl {
             page,
             contact: None,
+            ..self.clone()
         }
     }
 
@@ -52,11 +83,45 @@ impl ContactsUrl {
             ..self.clone()
         }
     }
+
+    /// A new search starts on page 1.
+    pub fn with_q(&self, q: &str) -> Self {
+        ContactsUrl {
+            q: q.to_string(),
+            page: 1,
+            contact: None,
+            ..self.clone()
+        }
+    }
+
+    /// A new order starts on page 1.
+    pub fn with_sort(&self, sort: Sort) -> Self {
+        ContactsUrl {
+            sort,
+            page: 1,
+            contact: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::SortKey;
 
     fn params(pairs: &[(&str, &str)]) -> ParamsMap {
         let mut map = ParamsMap::new();
@@ -67,8 +132,14 @@ mod tests {
     }
 
     #[test]
-    fn missing_or_bad_values_fall_back_to_the_first_page() {
-        assert_eq!(ContactsUrl::from_params(&params(&[])).page, 1);
+    fn missing_or_bad_values_fall_back_to_defaults() {
+        assert_eq!(
+            ContactsUrl::from_params(&params(&[])),
+            ContactsUrl {
+                page: 1,
+                ..Default::default()
+            }
+        );
         assert_eq!(ContactsUrl::from_params(&params(&[("page", "0")])).page, 1);
         assert_eq!(ContactsUrl::from_params(&params(&[("page", "-3")])).page, 1);
         assert_eq!(
@@ -80,12 +151,18 @@ mod tests {
             ContactsUrl::from_params(&params(&[("contact", "x")])).contact,
             None
         );
+        assert_eq!(
+            ContactsUrl::from_params(&params(&[("sort", "'; drop")])).sort,
+            Sort::default()
+        );
     }
 
     #[test]
     fn href_round_trips_and_stays_short() {
         let url = ContactsUrl {
             page: 3,
+            q: String::new(),
+            sort: Sort::default(),
             contact: Some(42),
         };
         assert_eq!(url.href(), "/contacts?page=3&contact=42");
@@ -97,12 +174,34 @@ mod tests {
     }
 
     #[test]
-    fn changing_page_closes_the_drawer_but_opening_keeps_the_page() {
+    fn search_text_is_encoded_so_any_character_survives() {
+        let url = ContactsUrl::default().with_q("Müller & 100% a+b=c #1");
+        assert_eq!(
+            url.href(),
+            "/contacts?q=M%C3%BCller%20%26%20100%25%20a%2Bb%3Dc%20%231"
+        );
+    }
+
+    #[test]
+    fn changing_search_or_sort_returns_to_page_one_and_keeps_the_rest() {
         let url = ContactsUrl {
-            page: 3,
-            contact: Some(42),
+            page: 9,
+            q: "ann".into(),
+            sort: Sort::default(),
+            contact: Some(5),
         };
+        let sorted = url.with_sort(Sort {
+            key: SortKey::Name,
+            descending: false,
+        });
+        assert_eq!(
+            (sorted.page, sorted.q.as_str(), sorted.contact),
+            (1, "ann", None)
+        );
+        assert_eq!(sorted.href(), "/contacts?q=ann&sort=name");
+        let searched = sorted.with_q("bob");
+        assert_eq!((searched.page, searched.sort.key), (1, SortKey::Name));
         assert_eq!(url.with_page(4).contact, None);
-        assert_eq!(url.with_contact(None).page, 3);
+        assert_eq!(url.with_contact(None).page, 9);
     }
 }

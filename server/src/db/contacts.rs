@@ -4,7 +4,8 @@ use super::store_error;
 use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
 use app::domain::{
     ContactDetails, ContactId, ContactPage, ContactRow, ConversationSummary, FieldDef, FieldType,
-    FieldValue, Label, ListQuery, Message, MessagePreview, Workspace, WorkspaceId, PAGE_SIZE,
+    FieldValue, Label, ListQuery, Message, MessagePreview, SearchTerm, Sort, SortKey, Workspace,
+    WorkspaceId, PAGE_SIZE,
 };
 use app::store::{ContactStore, StoreError};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -255,6 +256,64 @@ impl SqlStore {
     }
 }
 
+/// The rows the table shows: the workspace's contacts, narrowed by the search.
+fn push_where(
+    q: &mut QueryBuilder<'_, Sqlite>,
+    workspace: WorkspaceId,
+    search: Option<&SearchTerm>,
+) {
+    q.push(" WHERE workspace_id = ").push_bind(workspace);
+    let Some(term) = search else { return };
+    let text = term.as_str();
+    if text.chars().count() >= 3 {
+        // Any substring of three or more characters comes from the trigram index.
+        q.push(" AND id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ")
+            .push_bind(fts_phrase(text))
+            .push(")");
+    } else {
+        // Trigrams cannot answer one or two characters: scan, in sort order, with
+        // the user's `%`, `_` and `\` taken literally.
+        let pattern = format!("%{}%", escape_like(text));
+        q.push(" AND (name LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR email LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR phone LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+}
+
+/// An FTS5 string literal: the whole input is one phrase, quotes doubled, so no
+/// character the user types has a query meaning.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// Escapes LIKE's wildcards so they match themselves (with `ESCAPE '\'`).
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// ORDER BY for a sort, from a fixed list; each matches an index of `contacts`.
+fn order_by(sort: Sort) -> &'static str {
+    match (sort.key, sort.descending) {
+        (SortKey::LastInteraction, true) => "last_interaction_at DESC, id DESC",
+        (SortKey::LastInteraction, false) => "last_interaction_at ASC, id ASC",
+        (SortKey::CreatedAt, true) => "created_at DESC, id DESC",
+        (SortKey::CreatedAt, false) => "created_at ASC, id ASC",
+        (SortKey::Name, true) => "name COLLATE NOCASE DESC, id DESC",
+        (SortKey::Name, false) => "name COLLATE NOCASE ASC, id ASC",
+    }
+}
+
 fn push_id_list(q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
     q.push("(");
     let mut list = q.separated(", ");
@@ -293,23 +352,37 @@ impl ContactStore for SqlStore {
             .field_defs("conversation_field_defs", workspace.id)
             .await
             .map_err(store_error)?;
-        let sql = format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = ? \
-             ORDER BY last_interaction_at DESC, id DESC LIMIT ? OFFSET ?"
-        );
-        let records: Vec<ContactRecord> = sqlx::query_as(&sql)
-            .bind(workspace.id)
-            .bind(i64::from(PAGE_SIZE))
-            .bind(query.offset() as i64)
+        let search = query.search();
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
+        push_where(&mut q, workspace.id, search.as_ref());
+        q.push(" ORDER BY ").push(order_by(query.sort));
+        q.push(" LIMIT ").push_bind(i64::from(PAGE_SIZE));
+        q.push(" OFFSET ").push_bind(query.offset() as i64);
+        let records: Vec<ContactRecord> = q
+            .build_query_as()
             .fetch_all(&self.pool)
             .await
             .map_err(store_error)?;
+        let total = match &search {
+            // The unfiltered total is kept by triggers: no count over a million rows.
+            None => workspace.contact_count,
+            Some(term) => {
+                let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM contacts");
+                push_where(&mut q, workspace.id, Some(term));
+                let (n,): (i64,) = q
+                    .build_query_as()
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(store_error)?;
+                n
+            }
+        };
         let mut rows: Vec<ContactRow> = records.into_iter().map(ContactRow::from).collect();
         self.enrich(&mut rows).await.map_err(store_error)?;
         Ok(ContactPage {
             workspace: workspace.clone(),
             rows,
-            total: workspace.contact_count,
+            total,
             page: query.page.max(1),
             per_page: PAGE_SIZE,
             now,
@@ -352,5 +425,24 @@ impl ContactStore for SqlStore {
             conversation_count,
             now: now_ms(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_typed_by_users_are_literal() {
+        assert_eq!(escape_like("100%"), "100\\%");
+        assert_eq!(escape_like("a_b"), "a\\_b");
+        assert_eq!(escape_like("c:\\x"), "c:\\\\x");
+        assert_eq!(escape_like("plain"), "plain");
+    }
+
+    #[test]
+    fn fts_phrases_quote_everything() {
+        assert_eq!(fts_phrase("ann"), "\"ann\"");
+        assert_eq!(fts_phrase("say \"hi\" OR x*"), "\"say \"\"hi\"\" OR x*\"");
     }
 }

@@ -487,6 +487,21 @@ async fn write_batch(
     b: &Batch,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    // Field values go in before their contacts (foreign keys are deferred to the
+    // commit), so each contact's search text is indexed once, by its insert trigger.
+    insert_rows(
+        conn,
+        "INSERT INTO contact_field_values (contact_id, field_id, value, number_value) ",
+        4,
+        &b.field_values,
+        |s, v| {
+            s.push_bind(v.0)
+                .push_bind(v.1)
+                .push_bind(v.2.as_str())
+                .push_bind(v.3);
+        },
+    )
+    .await?;
     insert_rows(
         conn,
         "INSERT INTO contacts (id, workspace_id, name, email, phone, avatar_url, avatar_color, \
@@ -511,19 +526,6 @@ async fn write_batch(
                 )
                 .push_bind(c.last_interaction_at)
                 .push_bind(c.opt_in);
-        },
-    )
-    .await?;
-    insert_rows(
-        conn,
-        "INSERT INTO contact_field_values (contact_id, field_id, value, number_value) ",
-        4,
-        &b.field_values,
-        |s, v| {
-            s.push_bind(v.0)
-                .push_bind(v.1)
-                .push_bind(v.2.as_str())
-                .push_bind(v.3);
         },
     )
     .await?;
@@ -627,6 +629,9 @@ pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, D
     while done < opts.contacts {
         let n = BATCH.min(opts.contacts - done);
         sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        sqlx::query("PRAGMA defer_foreign_keys = ON")
+            .execute(&mut *conn)
+            .await?;
         // Ids are read inside the write lock, so a running server can insert too.
         let mut next_contact = max_id(&mut conn, "contacts").await? + 1;
         let mut generator = Generator {

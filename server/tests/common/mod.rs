@@ -93,3 +93,43 @@ pub fn row_ids(html: &str) -> Vec<i64> {
         })
         .collect()
 }
+
+/// Creates a workspace and returns its id.
+pub async fn workspace(pool: &SqlitePool, name: &str) -> i64 {
+    sqlx::query_as::<_, (i64,)>(
+        "INSERT INTO workspaces (name, created_at) VALUES (?, 0) RETURNING id",
+    )
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .expect("workspace")
+    .0
+}
+
+/// Inserts a contact with the given name, email and phone; `age` orders them
+/// (a larger age is an older creation and last interaction).
+pub async fn contact(
+    pool: &SqlitePool,
+    ws: i64,
+    name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    age: i64,
+) -> i64 {
+    let at = 1_700_000_000_000 - age * 60_000;
+    sqlx::query_as::<_, (i64,)>(
+        "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, last_interaction_at) \
+         VALUES (?, ?, ?, ?, '#475569', ?, ?, ?) RETURNING id",
+    )
+    .bind(ws)
+    .bind(name)
+    .bind(email)
+    .bind(phone)
+    .bind(at)
+    .bind(at)
+    .bind(at)
+    .fetch_one(pool)
+    .await
+    .expect("contact")
+    .0
+}

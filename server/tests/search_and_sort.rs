@@ -1,0 +1,216 @@
+//! Searching and sorting the table, against the real server and database.
+
+mod common;
+
+use app::contacts::ListContacts;
+use common::{contact, spawn_app, workspace, TestApp};
+use leptos::server_fn::ServerFn;
+use serde_json::json;
+
+/// Names of the first page for a search and sort, and the total.
+async fn list(app: &TestApp, q: &str, sort: serde_json::Value, page: u32) -> (Vec<String>, i64) {
+    let (status, body) = app
+        .call(
+            ListContacts::PATH,
+            json!({ "query": { "page": page, "q": q, "sort": sort } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let page = &body["Page"];
+    let names = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    (names, page["total"].as_i64().unwrap())
+}
+
+fn newest() -> serde_json::Value {
+    json!({ "key": "last_interaction", "descending": true })
+}
+
+async fn search(app: &TestApp, q: &str) -> (Vec<String>, i64) {
+    list(app, q, newest(), 1).await
+}
+
+async fn people(app: &TestApp) {
+    let ws = workspace(&app.pool, "Acme").await;
+    let p = &app.pool;
+    contact(
+        p,
+        ws,
+        "Jürgen Müller",
+        Some("jm@example.de"),
+        Some("+4915112345678"),
+        1,
+    )
+    .await;
+    contact(p, ws, "ANNA MÜLLER", None, None, 2).await;
+    contact(p, ws, "Tom Muller", Some("tom@example.com"), None, 3).await;
+    contact(p, ws, "José García", Some("jose@example.es"), None, 4).await;
+    contact(
+        p,
+        ws,
+        "John Smith",
+        Some("john@example.com"),
+        Some("+15551234567"),
+        5,
+    )
+    .await;
+    contact(p, ws, "100% Pure", Some("pure@example.com"), None, 6).await;
+    contact(p, ws, "a_b c", None, None, 7).await;
+    contact(p, ws, "back\\slash", None, None, 8).await;
+    contact(p, ws, "王伟", Some("wei@example.cn"), None, 9).await;
+}
+
+#[tokio::test]
+async fn search_is_case_insensitive_for_every_script() {
+    let app = spawn_app().await;
+    people(&app).await;
+    let (names, total) = search(&app, "müller").await;
+    assert_eq!(names, ["Jürgen Müller", "ANNA MÜLLER"]);
+    assert_eq!(total, 2);
+    assert_eq!(
+        search(&app, "MÜLLER").await.0,
+        ["Jürgen Müller", "ANNA MÜLLER"]
+    );
+    assert_eq!(search(&app, "josé").await.0, ["José García"]);
+    assert_eq!(search(&app, "王伟").await.0, ["王伟"]);
+    assert_eq!(
+        search(&app, "伟").await.0,
+        ["王伟"],
+        "one character falls back to a scan"
+    );
+}
+
+#[tokio::test]
+async fn search_matches_emails_and_phones_whatever_their_formatting() {
+    let app = spawn_app().await;
+    people(&app).await;
+    assert_eq!(search(&app, "example.es").await.0, ["José García"]);
+    assert_eq!(search(&app, "555 123").await.0, ["John Smith"]);
+    assert_eq!(search(&app, "+1 (555) 123-4567").await.0, ["John Smith"]);
+    assert_eq!(
+        search(&app, "0151 1234").await.0,
+        Vec::<String>::new(),
+        "a leading 0 is not in E.164"
+    );
+    assert_eq!(search(&app, "1511234").await.0, ["Jürgen Müller"]);
+}
+
+#[tokio::test]
+async fn wildcards_and_quotes_typed_by_users_are_literal() {
+    let app = spawn_app().await;
+    people(&app).await;
+    assert_eq!(search(&app, "100%").await.0, ["100% Pure"]);
+    assert_eq!(search(&app, "%").await.0, ["100% Pure"]);
+    assert_eq!(search(&app, "_").await.0, ["a_b c"]);
+    assert_eq!(search(&app, "a_b").await.0, ["a_b c"]);
+    assert_eq!(search(&app, "\\").await.0, ["back\\slash"]);
+    assert_eq!(search(&app, "k\\s").await.0, ["back\\slash"]);
+    assert_eq!(search(&app, "\"john\" OR *").await.1, 0);
+    assert_eq!(search(&app, "jo").await.0, ["José García", "John Smith"]);
+}
+
+#[tokio::test]
+async fn search_finds_custom_field_text_and_follows_edits_and_deletes() {
+    let app = spawn_app().await;
+    app.seed(30, "Acme").await;
+    let (id, company): (i64, String) = sqlx::query_as(
+        "SELECT contact_id, value FROM contact_field_values v JOIN contact_field_defs d ON d.id = v.field_id \
+         WHERE d.key = 'company' LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE contact_field_values SET value = 'Zyxwv Holdings' WHERE contact_id = ? AND value = ?")
+        .bind(id)
+        .bind(&company)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(search(&app, "zyxwv").await.1, 1);
+
+    sqlx::query("UPDATE contacts SET name = 'Quentin Qwerty' WHERE id = ?")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(search(&app, "qwerty").await.0, ["Quentin Qwerty"]);
+    sqlx::query("DELETE FROM contacts WHERE id = ?")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(search(&app, "qwerty").await.1, 0);
+    assert_eq!(search(&app, "zyxwv").await.1, 0);
+}
+
+#[tokio::test]
+async fn search_totals_and_pages_count_only_matches_of_this_workspace() {
+    let app = spawn_app().await;
+    let acme = workspace(&app.pool, "Acme").await;
+    let other = workspace(&app.pool, "Other").await;
+    for i in 0..13 {
+        contact(&app.pool, acme, &format!("Maria {i:02}"), None, None, i).await;
+        contact(
+            &app.pool,
+            other,
+            &format!("Maria other {i:02}"),
+            None,
+            None,
+            i,
+        )
+        .await;
+    }
+    contact(&app.pool, acme, "Somebody Else", None, None, 50).await;
+    let (first, total) = list(&app, "maria", newest(), 1).await;
+    assert_eq!((first.len(), total), (10, 13));
+    let (second, _) = list(&app, "maria", newest(), 2).await;
+    assert_eq!(second, ["Maria 10", "Maria 11", "Maria 12"]);
+    assert!(first.iter().chain(&second).all(|n| !n.contains("other")));
+}
+
+#[tokio::test]
+async fn sorting_by_each_column_in_both_directions() {
+    let app = spawn_app().await;
+    let ws = workspace(&app.pool, "Acme").await;
+    contact(&app.pool, ws, "Carol", None, None, 1).await;
+    contact(&app.pool, ws, "alice", None, None, 3).await;
+    contact(&app.pool, ws, "Bob", None, None, 2).await;
+    let sort = |key: &str, descending: bool| json!({ "key": key, "descending": descending });
+    assert_eq!(
+        list(&app, "", sort("last_interaction", true), 1).await.0,
+        ["Carol", "Bob", "alice"]
+    );
+    assert_eq!(
+        list(&app, "", sort("last_interaction", false), 1).await.0,
+        ["alice", "Bob", "Carol"]
+    );
+    assert_eq!(
+        list(&app, "", sort("created_at", false), 1).await.0,
+        ["alice", "Bob", "Carol"]
+    );
+    assert_eq!(
+        list(&app, "", sort("name", false), 1).await.0,
+        ["alice", "Bob", "Carol"]
+    );
+    assert_eq!(
+        list(&app, "", sort("name", true), 1).await.0,
+        ["Carol", "Bob", "alice"]
+    );
+}
+
+#[tokio::test]
+async fn a_searched_and_sorted_page_is_rendered_by_the_server_from_the_url() {
+    let app = spawn_app().await;
+    people(&app).await;
+    let (status, html) = app.get_html("/contacts?q=m%C3%BCller&sort=name").await;
+    assert_eq!(status, 200);
+    assert_eq!(common::row_ids(&html).len(), 2);
+    assert!(html.contains("of 2 contacts"));
+    assert!(html.contains("aria-sort=\"ascending\""));
+    let (_, html) = app.get_html("/contacts?q=nobody-here").await;
+    assert!(html.contains("No contacts match"));
+}
