@@ -104,7 +104,7 @@ test('the page has no serious or critical accessibility violations', async ({ pa
     const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
     return results.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+      .map((v) => `${v.id}: ${v.nodes.slice(0, 2).map((n) => `${n.target.join(' ')} (${n.failureSummary})`).join('; ')}`);
   };
   expect(await serious()).toEqual([]);
   await rows(page).first().locator('td.col-email').click();

@@ -1,0 +1,71 @@
+import { test, expect, Page, Locator } from '@playwright/test';
+
+async function open(page: Page, path = '/contacts') {
+  await page.goto(path);
+  await page.waitForSelector('body[data-hydrated]');
+}
+
+function rows(page: Page): Locator {
+  return page.locator('tbody tr.contact-row');
+}
+
+test('typing a search shows only matching rows once typing pauses', async ({ page }) => {
+  await open(page);
+  // An email's local part is unique to its contact in the demo data.
+  const email = (await rows(page).locator('td.col-email').filter({ hasText: '@' }).first().innerText()).trim();
+  const local = email.split('@')[0];
+  const box = page.getByRole('searchbox', { name: 'Search contacts' });
+  await box.pressSequentially(local.toUpperCase(), { delay: 20 });
+  await expect(page).toHaveURL(new RegExp(`q=${local.toUpperCase().replace('.', '\\.')}`));
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first().locator('td.col-email')).toHaveText(email);
+  await expect(page.locator('#contacts-total')).toHaveText('Showing 1–1 of 1 contact');
+  // The box keeps what was typed.
+  await expect(box).toHaveValue(local.toUpperCase());
+
+  await box.fill('');
+  await expect(page.locator('#contacts-total')).toHaveText('Showing 1–10 of 1,200 contacts');
+  await expect(page).not.toHaveURL(/q=/);
+});
+
+test('a search with no match says so and offers to clear it', async ({ page }) => {
+  await open(page);
+  await page.getByRole('searchbox', { name: 'Search contacts' }).fill('zz-nobody-has-this-zz');
+  await expect(page.getByRole('heading', { name: 'No contacts match' })).toBeVisible();
+  await page.getByRole('link', { name: 'Clear the search' }).click();
+  await expect(rows(page)).toHaveCount(10);
+});
+
+test('a searched page can be shared: the link renders the same rows', async ({ page }) => {
+  await open(page, '/contacts?q=example.jp');
+  const total = await page.locator('#contacts-total').innerText();
+  expect(total).toMatch(/^Showing 1–10 of [\d,]+ contacts$/);
+  await expect(page.getByRole('searchbox', { name: 'Search contacts' })).toHaveValue('example.jp');
+  for (const email of await rows(page).locator('td.col-email').allInnerTexts()) {
+    expect(email).toContain('example.jp');
+  }
+});
+
+test('clicking a header sorts by it, and again reverses it', async ({ page }) => {
+  await open(page);
+  const nameHeader = page.getByRole('columnheader', { name: /Name/ });
+  await nameHeader.getByRole('link').click();
+  await expect(page).toHaveURL(/sort=name/);
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'ascending');
+  const ascending = await rows(page).locator('.contact-link').allInnerTexts();
+  const sorted = [...ascending].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0));
+  expect(ascending).toEqual(sorted);
+
+  await nameHeader.getByRole('link').click();
+  await expect(page).toHaveURL(/sort=-name/);
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+  await expect(page.locator('#contacts-total')).toHaveText('Showing 1–10 of 1,200 contacts');
+});
+
+test('changing the search returns to page 1', async ({ page }) => {
+  await open(page, '/contacts?page=5');
+  await page.getByRole('searchbox', { name: 'Search contacts' }).fill('example');
+  await expect(page).toHaveURL(/q=example/);
+  await expect(page).not.toHaveURL(/page=5/);
+  await expect(page.locator('#contacts-total')).toHaveText(/^Showing 1–10 of /);
+});
