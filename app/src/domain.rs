@@ -244,7 +244,7 @@ impl SearchTerm {
 }
 
 /// What the table asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListQuery {
     /// 1-based page number.
     pub page: u32,
@@ -253,6 +253,9 @@ pub struct ListQuery {
     pub q: String,
     #[serde(default)]
     pub sort: Sort,
+    /// The Quick Filter's conditions.
+    #[serde(default)]
+    pub filter: crate::filter::Filter,
 }
 
 impl Default for ListQuery {
@@ -261,6 +264,7 @@ impl Default for ListQuery {
             page: 1,
             q: String::new(),
             sort: Sort::default(),
+            filter: crate::filter::Filter::default(),
         }
     }
 }
@@ -291,9 +295,19 @@ pub struct ContactPage {
     pub now: i64,
     pub fields: Vec<FieldDef>,
     pub conversation_fields: Vec<FieldDef>,
+    pub labels: Vec<Label>,
 }
 
 impl ContactPage {
+    /// What the Quick Filter can use in this workspace.
+    pub fn schema(&self) -> crate::filter::Schema {
+        crate::filter::Schema {
+            fields: self.fields.clone(),
+            conversation_fields: self.conversation_fields.clone(),
+            labels: self.labels.iter().map(|l| (l.id, l.name.clone())).collect(),
+        }
+    }
+
     pub fn page_count(&self) -> u32 {
         page_count(self.total, self.per_page)
     }

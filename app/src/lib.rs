@@ -10,6 +10,7 @@
 pub mod contacts;
 pub mod domain;
 pub mod error;
+pub mod filter;
 pub mod format;
 pub mod layout;
 #[cfg(feature = "ssr")]

@@ -14,6 +14,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("storage failure: {0}")]
     Internal(String),
+    /// A filter condition (by position) that cannot run, with the reason.
+    #[error("invalid filter condition {0}: {1}")]
+    InvalidCondition(usize, crate::filter::ConditionError),
 }
 
 #[async_trait::async_trait]
@@ -47,6 +50,10 @@ impl From<StoreError> for AppError {
                 tracing::error!(%detail, "storage failure");
                 AppError::Internal
             }
+            StoreError::InvalidCondition(index, reason) => AppError::invalid(
+                format!("condition-{index}"),
+                format!("Filter condition {}: {reason}", index + 1),
+            ),
         }
     }
 }

@@ -16,10 +16,11 @@ pub struct BenchOptions {
 
 #[derive(Debug, Clone)]
 pub struct Timing {
-    pub name: String,
     pub p50: f64,
     pub p95: f64,
     pub p99: f64,
+    /// The footer's total, as the page showed it.
+    pub total: String,
 }
 
 /// The value at quantile `q` (0..=1) of sorted samples, in milliseconds.
@@ -33,6 +34,7 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 async fn time_get(app: &axum::Router, uri: &str, iterations: usize) -> Result<Timing, DbError> {
     let mut samples = Vec::with_capacity(iterations);
+    let mut total = String::new();
     for i in 0..iterations + iterations / 10 {
         let request = Request::get(uri)
             .body(Body::empty())
@@ -49,6 +51,9 @@ async fn time_get(app: &axum::Router, uri: &str, iterations: usize) -> Result<Ti
                 "GET {uri} answered {status} without rows"
             ))));
         }
+        if total.is_empty() {
+            total = footer_total(&String::from_utf8_lossy(&body));
+        }
         // The first tenth warms caches and is not counted.
         if i >= iterations / 10 {
             samples.push(elapsed);
@@ -56,7 +61,7 @@ async fn time_get(app: &axum::Router, uri: &str, iterations: usize) -> Result<Ti
     }
     samples.sort_by(f64::total_cmp);
     Ok(Timing {
-        name: format!("SSR `GET {uri}`"),
+        total,
         p50: quantile(&samples, 0.50),
         p95: quantile(&samples, 0.95),
         p99: quantile(&samples, 0.99),
@@ -89,29 +94,72 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
             report.elapsed.as_secs_f64()
         );
     }
+    let app_pool = pool.clone();
     let store: SharedStore = Arc::new(SqlStore::new(pool));
     let options = crate::http::leptos_options("target/site", "127.0.0.1:0".parse().expect("addr"));
     let app = crate::http::router(store, options);
     let middle = (opts.contacts / 10 / 2).max(1);
+    // A rare term: one contact's email address, which no one else has.
+    let rare: Option<(String,)> = sqlx::query_as(
+        "SELECT email FROM contacts WHERE email IS NOT NULL ORDER BY id LIMIT 1 OFFSET 777",
+    )
+    .fetch_optional(&app_pool)
+    .await?;
+    let rare = rare.map(|(e,)| e).unwrap_or_else(|| "nobody".into());
+    let cases = [
+        ("first page".to_string(), "/contacts".to_string()),
+        (format!("page {middle}"), format!("/contacts?page={middle}")),
+        ("sorted by name".into(), "/contacts?sort=name".into()),
+        (
+            "search, rare term".into(),
+            format!("/contacts?q={}", rare.replace('@', "%40")),
+        ),
+        ("search, common term".into(), "/contacts?q=example".into()),
+        ("search, 3 characters".into(), "/contacts?q=ann".into()),
+        (
+            "search, phone fragment".into(),
+            "/contacts?q=%2B49%2015".into(),
+        ),
+    ];
     let mut out = String::new();
     out.push_str(&format!(
         "Contacts: {} · iterations: {} · database: {}\n\n",
         opts.contacts, opts.iterations, url
     ));
-    out.push_str("| operation | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|\n");
-    for uri in ["/contacts".to_string(), format!("/contacts?page={middle}")] {
+    out.push_str(
+        "| operation (full SSR of the page) | URL | p50 ms | p95 ms | p99 ms | total shown |\n",
+    );
+    out.push_str("|---|---|---:|---:|---:|---:|\n");
+    for (label, uri) in cases {
         let t = time_get(&app, &uri, opts.iterations).await?;
         out.push_str(&format!(
-            "| {} | {:.2} | {:.2} | {:.2} |\n",
-            t.name, t.p50, t.p95, t.p99
+            "| {label} | `{uri}` | {:.2} | {:.2} | {:.2} | {} |\n",
+            t.p50, t.p95, t.p99, t.total
         ));
     }
     Ok(out)
 }
 
+/// "1,234" from the footer's "Showing 1–10 of 1,234 contacts".
+fn footer_total(html: &str) -> String {
+    html.split("contacts-total")
+        .nth(1)
+        .and_then(|rest| rest.split(" of ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or("?")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::quantile;
+    use super::{footer_total, quantile};
+
+    #[test]
+    fn the_footer_total_is_read_from_the_page() {
+        let html =
+            r#"<td id="contacts-total" class="table-total">Showing 1–10 of 1,234 contacts</td>"#;
+        assert_eq!(footer_total(html), "1,234");
+    }
 
     #[test]
     fn quantiles_pick_ranked_samples() {

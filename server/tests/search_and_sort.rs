@@ -214,3 +214,94 @@ async fn a_searched_and_sorted_page_is_rendered_by_the_server_from_the_url() {
     let (_, html) = app.get_html("/contacts?q=nobody-here").await;
     assert!(html.contains("No contacts match"));
 }
+
+#[tokio::test]
+async fn quick_filters_narrow_the_list_with_and_or_and_combine_with_search() {
+    let app = spawn_app().await;
+    people(&app).await;
+    let call = |filter: serde_json::Value, q: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .call(
+                    ListContacts::PATH,
+                    json!({ "query": { "page": 1, "q": q, "sort": { "key": "name", "descending": false }, "filter": filter } }),
+                )
+                .await;
+            (status, body)
+        }
+    };
+    let names = |body: &serde_json::Value| -> Vec<String> {
+        body["Page"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let muller = json!({ "field": { "kind": "name" }, "op": "contains", "value": { "type": "text", "value": "MÜLLER" } });
+    let has_email = json!({ "field": { "kind": "email" }, "op": "is_not_empty" });
+    let (status, body) = call(
+        json!({ "join": "all", "conditions": [muller, has_email] }),
+        "",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["Jürgen Müller"]);
+    assert_eq!(body["Page"]["total"], 1);
+
+    let (_, body) = call(
+        json!({ "join": "any", "conditions": [muller, has_email] }),
+        "",
+    )
+    .await;
+    assert_eq!(body["Page"]["total"], 7);
+
+    let (_, body) = call(json!({ "join": "any", "conditions": [muller] }), "anna").await;
+    assert_eq!(
+        names(&body),
+        ["ANNA MÜLLER"],
+        "search and filter both apply"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_filter_is_refused_with_a_message_for_its_condition() {
+    let app = spawn_app().await;
+    people(&app).await;
+    let bad = json!({ "join": "all", "conditions": [
+        { "field": { "kind": "name" }, "op": "is_not_empty" },
+        { "field": { "kind": "custom", "id": 4242 }, "op": "is_empty" }
+    ] });
+    let (status, body) = app
+        .call(
+            ListContacts::PATH,
+            json!({ "query": { "page": 1, "q": "", "sort": newest(), "filter": bad } }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["Invalid"]["field"], "condition-1");
+    assert_eq!(
+        body["Invalid"]["message"],
+        "Filter condition 2: This field no longer exists."
+    );
+
+    let wrong_op = json!({ "join": "all", "conditions": [
+        { "field": { "kind": "created_at" }, "op": "contains", "value": { "type": "text", "value": "x" } }
+    ] });
+    let (status, body) = app
+        .call(
+            ListContacts::PATH,
+            json!({ "query": { "page": 1, "q": "", "sort": newest(), "filter": wrong_op } }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+
+    // The page itself explains it and offers a way out, with no error page.
+    let f = "%7B%22join%22%3A%22all%22%2C%22conditions%22%3A%5B%7B%22field%22%3A%7B%22kind%22%3A%22custom%22%2C%22id%22%3A4242%7D%2C%22op%22%3A%22is_empty%22%7D%5D%7D";
+    let (status, html) = app.get_html(&format!("/contacts?f={f}")).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("This filter cannot be applied"));
+    assert!(html.contains("This field no longer exists."));
+    assert!(html.contains("Clear filters"));
+}

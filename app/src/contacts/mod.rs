@@ -1,6 +1,7 @@
 //! The All Contacts view. Each submodule is one part of the spec.
 
 pub mod details;
+pub mod filters;
 pub mod pagination;
 pub mod search;
 pub mod table;
@@ -73,7 +74,7 @@ pub fn ContactsPage() -> impl IntoView {
                     <p class="subtitle">"Everyone who ever wrote to your workspace."</p>
                 </div>
                 <span class="loading-indicator" role="status" aria-live="polite">
-                    {move || if pending.get() { "Loading…" } else { "" }}
+                    {move || if pending.try_get().unwrap_or(false) { "Loading…" } else { "" }}
                 </span>
             </header>
             <div class="toolbar">
@@ -86,15 +87,20 @@ pub fn ContactsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match listing.await {
                         Ok(Listing::Page(page)) => {
-                            let url = url.get();
+                            // Untracked: the table follows the listing, not every URL change
+                            // (opening the drawer must not re-render it). `try_` because a
+                            // server render can outlive the page's owner (see the notes).
+                            let url = url.try_get_untracked().unwrap_or_default();
                             let total_pages = page.page_count();
                             if page.total == 0 && !url.q.trim().is_empty() {
                                 view! { <NoMatches url/> }.into_any()
                             } else if page.total == 0 {
                                 view! { <EmptyWorkspace name=page.workspace.name.clone()/> }.into_any()
                             } else {
+                                let schema = page.schema();
                                 view! {
-                                    <div class="table-card" class:stale=move || pending.get()>
+                                    <filters::FilterBar url=url.clone() schema/>
+                                    <div class="table-card" class:stale=move || pending.try_get().unwrap_or(false)>
                                         <table::ContactsTable page url=url.clone()/>
                                     </div>
                                     <pagination::Pagination url total_pages/>
@@ -103,11 +109,32 @@ pub fn ContactsPage() -> impl IntoView {
                             }
                         }
                         Ok(Listing::NoWorkspace) => view! { <FirstRun/> }.into_any(),
+                        Err(err @ AppError::Invalid { .. }) => {
+                            // A filter from an old link can name a field that no longer
+                            // exists: say which condition, and offer a way out.
+                            let clear = url
+                                .try_get_untracked()
+                                .unwrap_or_default()
+                                .with_filter(Default::default())
+                                .href();
+                            view! {
+                                <div class="state error" role="alert">
+                                    <h2>"This filter cannot be applied"</h2>
+                                    <p>{err.to_string()}</p>
+                                    <a class="button" href=clear>"Clear filters"</a>
+                                </div>
+                            }
+                            .into_any()
+                        }
                         Err(err) => view! { <LoadError err retry=move || listing.refetch()/> }.into_any(),
                     }
                 })}
             </Transition>
-            {move || url.read().contact.map(|id| view! { <details::DetailsDrawer id on_close=close_drawer/> })}
+            {move || {
+                url.try_with(|u| u.contact)
+                    .flatten()
+                    .map(|id| view! { <details::DetailsDrawer id on_close=close_drawer/> })
+            }}
         </Shell>
     }
     .into_any()

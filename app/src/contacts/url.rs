@@ -2,15 +2,18 @@
 //! and a link shares exactly what one sees.
 
 use crate::domain::{ListQuery, Sort};
+use crate::filter::Filter;
 use leptos_router::params::ParamsMap;
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactsUrl {
     /// 1-based page of the table.
     pub page: u32,
     /// The search bar's text.
     pub q: String,
     pub sort: Sort,
+    /// The Quick Filter, as JSON in `f`.
+    pub filter: Filter,
     /// The contact whose details drawer is open.
     pub contact: Option<i64>,
 }
@@ -31,10 +34,16 @@ impl ContactsUrl {
             .get("sort")
             .and_then(|s| Sort::parse(s.trim()))
             .unwrap_or_default();
+        // A filter that does not parse (an old or edited link) is left out.
+        let filter = params
+            .get("f")
+            .and_then(|f| serde_json::from_str(&f).ok())
+            .unwrap_or_default();
         ContactsUrl {
             page,
             q,
             sort,
+            filter,
             contact,
         }
     }
@@ -44,6 +53,7 @@ impl ContactsUrl {
             page: self.page,
             q: self.q.clone(),
             sort: self.sort,
+            filter: self.filter.clone(),
         }
     }
 
@@ -54,6 +64,10 @@ impl ContactsUrl {
         }
         if self.sort != Sort::default() {
             parts.push(format!("sort={}", self.sort.to_param()));
+        }
+        if !self.filter.conditions.is_empty() {
+            let json = serde_json::to_string(&self.filter).unwrap_or_default();
+            parts.push(format!("f={}", encode(&json)));
         }
         if self.page > 1 {
             parts.push(format!("page={}", self.page));
@@ -88,6 +102,16 @@ impl ContactsUrl {
     pub fn with_q(&self, q: &str) -> Self {
         ContactsUrl {
             q: q.to_string(),
+            page: 1,
+            contact: None,
+            ..self.clone()
+        }
+    }
+
+    /// A new filter starts on page 1.
+    pub fn with_filter(&self, filter: Filter) -> Self {
+        ContactsUrl {
+            filter,
             page: 1,
             contact: None,
             ..self.clone()
@@ -161,9 +185,8 @@ mod tests {
     fn href_round_trips_and_stays_short() {
         let url = ContactsUrl {
             page: 3,
-            q: String::new(),
-            sort: Sort::default(),
             contact: Some(42),
+            ..Default::default()
         };
         assert_eq!(url.href(), "/contacts?page=3&contact=42");
         assert_eq!(ContactsUrl::default().with_page(1).href(), "/contacts");
@@ -171,6 +194,51 @@ mod tests {
             ContactsUrl::from_params(&params(&[("page", "3"), ("contact", "42")])),
             url
         );
+    }
+
+    #[test]
+    fn filters_survive_the_url_and_reset_the_page() {
+        use crate::filter::{Condition, FieldRef, Join, Op, Value};
+        let filter = Filter {
+            join: Join::Any,
+            conditions: vec![Condition {
+                field: FieldRef::Custom(3),
+                op: Op::Contains,
+                value: Value::Text("a&b=c%".into()),
+            }],
+        };
+        let url = ContactsUrl {
+            page: 4,
+            ..Default::default()
+        }
+        .with_filter(filter.clone());
+        assert_eq!(url.page, 1);
+        let href = url.href();
+        let query = href.split_once('?').unwrap().1;
+        let (key, value) = query.split_once('=').unwrap();
+        assert_eq!(key, "f");
+        let decoded = percent_decode(value);
+        let mut params = ParamsMap::new();
+        params.insert("f".to_string(), decoded);
+        assert_eq!(ContactsUrl::from_params(&params).filter, filter);
+        params.insert("f".to_string(), "{not json".to_string());
+        assert_eq!(ContactsUrl::from_params(&params).filter, Filter::default());
+    }
+
+    fn percent_decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
@@ -187,8 +255,8 @@ mod tests {
         let url = ContactsUrl {
             page: 9,
             q: "ann".into(),
-            sort: Sort::default(),
             contact: Some(5),
+            ..Default::default()
         };
         let sorted = url.with_sort(Sort {
             key: SortKey::Name,

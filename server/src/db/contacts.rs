@@ -1,5 +1,6 @@
 //! Reading contacts for the table and the details drawer.
 
+use super::filter_sql::push_filter;
 use super::store_error;
 use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
 use app::domain::{
@@ -7,6 +8,7 @@ use app::domain::{
     FieldValue, Label, ListQuery, Message, MessagePreview, SearchTerm, Sort, SortKey, Workspace,
     WorkspaceId, PAGE_SIZE,
 };
+use app::filter::Schema;
 use app::store::{ContactStore, StoreError};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
@@ -92,6 +94,19 @@ impl FieldDefRecord {
 }
 
 impl SqlStore {
+    async fn labels(&self, workspace: WorkspaceId) -> Result<Vec<Label>, sqlx::Error> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, name, color FROM labels WHERE workspace_id = ? ORDER BY name",
+        )
+        .bind(workspace)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, color)| Label { id, name, color })
+            .collect())
+    }
+
     async fn field_defs(
         &self,
         table: &str,
@@ -352,9 +367,18 @@ impl ContactStore for SqlStore {
             .field_defs("conversation_field_defs", workspace.id)
             .await
             .map_err(store_error)?;
+        let labels = self.labels(workspace.id).await.map_err(store_error)?;
+        let schema = Schema {
+            fields: fields.clone(),
+            conversation_fields: conversation_fields.clone(),
+            labels: labels.iter().map(|l| (l.id, l.name.clone())).collect(),
+        };
         let search = query.search();
+        let filtered = search.is_some() || !query.filter.conditions.is_empty();
         let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
         push_where(&mut q, workspace.id, search.as_ref());
+        push_filter(&mut q, &query.filter, &schema, now)
+            .map_err(|(i, e)| StoreError::InvalidCondition(i, e))?;
         q.push(" ORDER BY ").push(order_by(query.sort));
         q.push(" LIMIT ").push_bind(i64::from(PAGE_SIZE));
         q.push(" OFFSET ").push_bind(query.offset() as i64);
@@ -363,12 +387,15 @@ impl ContactStore for SqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(store_error)?;
-        let total = match &search {
+        let total = if !filtered {
             // The unfiltered total is kept by triggers: no count over a million rows.
-            None => workspace.contact_count,
-            Some(term) => {
+            workspace.contact_count
+        } else {
+            {
                 let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM contacts");
-                push_where(&mut q, workspace.id, Some(term));
+                push_where(&mut q, workspace.id, search.as_ref());
+                push_filter(&mut q, &query.filter, &schema, now)
+                    .map_err(|(i, e)| StoreError::InvalidCondition(i, e))?;
                 let (n,): (i64,) = q
                     .build_query_as()
                     .fetch_one(&self.pool)
@@ -388,6 +415,7 @@ impl ContactStore for SqlStore {
             now,
             fields,
             conversation_fields,
+            labels,
         })
     }
 

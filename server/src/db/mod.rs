@@ -2,6 +2,7 @@
 //! storage port.
 
 mod contacts;
+pub mod filter_sql;
 
 pub use contacts::SqlStore;
 

@@ -8,6 +8,7 @@
 mod data;
 
 use crate::db::DbError;
+use app::filter::{digits, fold_for, Kind};
 use data::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::{query_builder::Separated, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -17,7 +18,7 @@ const DAY_MS: i64 = 86_400_000;
 const MINUTE_MS: i64 = 60_000;
 /// SQLite accepts at most 32,766 bound values per statement.
 const MAX_BINDS: usize = 32_000;
-const BATCH: u64 = 5_000;
+const BATCH: u64 = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct SeedOptions {
@@ -486,27 +487,34 @@ async fn write_batch(
     workspace: i64,
     b: &Batch,
     now: i64,
+    phone_field: i64,
 ) -> Result<(), sqlx::Error> {
     // Field values go in before their contacts (foreign keys are deferred to the
     // commit), so each contact's search text is indexed once, by its insert trigger.
     insert_rows(
         conn,
-        "INSERT INTO contact_field_values (contact_id, field_id, value, number_value) ",
-        4,
+        "INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) ",
+        5,
         &b.field_values,
         |s, v| {
+            let kind = if v.1 == phone_field {
+                Kind::Phone
+            } else {
+                Kind::Text
+            };
             s.push_bind(v.0)
                 .push_bind(v.1)
                 .push_bind(v.2.as_str())
-                .push_bind(v.3);
+                .push_bind(v.3)
+                .push_bind(fold_for(kind, &v.2));
         },
     )
     .await?;
     insert_rows(
         conn,
         "INSERT INTO contacts (id, workspace_id, name, email, phone, avatar_url, avatar_color, \
-         created_at, updated_at, last_interaction_at, campaign_opt_in) ",
-        11,
+         created_at, updated_at, last_interaction_at, campaign_opt_in, name_fold, email_fold, phone_digits) ",
+        14,
         &b.contacts,
         |s, c| {
             s.push_bind(c.id)
@@ -525,7 +533,10 @@ async fn write_batch(
                     ),
                 )
                 .push_bind(c.last_interaction_at)
-                .push_bind(c.opt_in);
+                .push_bind(c.opt_in)
+                .push_bind(fold_for(Kind::Text, &c.name))
+                .push_bind(c.email.as_deref().map(|e| fold_for(Kind::Text, e)))
+                .push_bind(c.phone.as_deref().map(digits));
         },
     )
     .await?;
@@ -546,14 +557,15 @@ async fn write_batch(
     .await?;
     insert_rows(
         conn,
-        "INSERT INTO conversation_field_values (conversation_id, field_id, value, number_value) ",
-        4,
+        "INSERT INTO conversation_field_values (conversation_id, field_id, value, number_value, value_fold) ",
+        5,
         &b.conversation_values,
         |s, v| {
             s.push_bind(v.0)
                 .push_bind(v.1)
                 .push_bind(v.2.as_str())
-                .push_bind(v.3);
+                .push_bind(v.3)
+                .push_bind(fold_for(Kind::Text, &v.2));
         },
     )
     .await?;
@@ -608,6 +620,11 @@ pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, D
         .bind(workspace)
         .fetch_one(&mut *conn)
         .await?;
+    // The search index buffers a whole batch's terms in memory before writing
+    // them out: fewer, larger segments, a third less time than the 1 MB default.
+    sqlx::query("INSERT INTO contact_search (contact_search, rank) VALUES ('hashsize', 33554432)")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("COMMIT").execute(&mut *conn).await?;
 
     let bar = if opts.progress {
@@ -647,7 +664,7 @@ pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, D
             generate(&mut generator, &mut batch, k, next_contact);
             next_contact += 1;
         }
-        if let Err(err) = write_batch(&mut conn, workspace, &batch, now).await {
+        if let Err(err) = write_batch(&mut conn, workspace, &batch, now, ids.backup_phone).await {
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
             return Err(err.into());
         }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use app::filter::{digits, fold_for, Kind};
 use app::store::SharedStore;
 use server::{db, http, seed};
 use sqlx::SqlitePool;
@@ -118,8 +119,9 @@ pub async fn contact(
 ) -> i64 {
     let at = 1_700_000_000_000 - age * 60_000;
     sqlx::query_as::<_, (i64,)>(
-        "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, last_interaction_at) \
-         VALUES (?, ?, ?, ?, '#475569', ?, ?, ?) RETURNING id",
+        "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
+         last_interaction_at, name_fold, email_fold, phone_digits) \
+         VALUES (?, ?, ?, ?, '#475569', ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(ws)
     .bind(name)
@@ -128,6 +130,9 @@ pub async fn contact(
     .bind(at)
     .bind(at)
     .bind(at)
+    .bind(fold_for(Kind::Text, name))
+    .bind(email.map(|e| fold_for(Kind::Text, e)))
+    .bind(phone.map(digits))
     .fetch_one(pool)
     .await
     .expect("contact")

@@ -1,0 +1,358 @@
+//! The Quick Filter compiled to SQL: a pure function from a checked filter to a
+//! WHERE fragment over `contacts`. Fields and operators come from fixed lists,
+//! every value is bound, nothing the user typed is concatenated.
+//!
+//! It implements exactly the rules of `app::filter` (the in-memory reference
+//! evaluator); `tests` compare the two over random filters and data.
+
+use app::filter::{
+    day_of, day_start, fold_for, positive_of, Condition, ConditionError, FieldRef, Filter, Join,
+    Kind, Op, Schema, Value, DAY_MS,
+};
+use sqlx::{QueryBuilder, Sqlite};
+
+/// Appends ` AND (…)` for `filter` to a query over `contacts`, or nothing for an
+/// empty filter. Fails on the first condition the schema rejects.
+pub fn push_filter(
+    q: &mut QueryBuilder<'_, Sqlite>,
+    filter: &Filter,
+    schema: &Schema,
+    now: i64,
+) -> Result<(), (usize, ConditionError)> {
+    let mut checked = Vec::with_capacity(filter.conditions.len());
+    for (i, c) in filter.conditions.iter().enumerate() {
+        checked.push((c, schema.check(c).map_err(|e| (i, e))?));
+    }
+    if checked.is_empty() {
+        return Ok(());
+    }
+    let joiner = match filter.join {
+        Join::All => " AND ",
+        Join::Any => " OR ",
+    };
+    q.push(" AND (");
+    for (i, (c, kind)) in checked.into_iter().enumerate() {
+        if i > 0 {
+            q.push(joiner);
+        }
+        q.push("(");
+        push_condition(q, c, kind, now);
+        q.push(")");
+    }
+    q.push(")");
+    Ok(())
+}
+
+fn push_condition(q: &mut QueryBuilder<'_, Sqlite>, c: &Condition, kind: Kind, now: i64) {
+    match c.field {
+        FieldRef::Name => push_text(q, "contacts.name_fold", c, kind),
+        FieldRef::Email => push_text(q, "contacts.email_fold", c, kind),
+        FieldRef::Phone => push_text(q, "contacts.phone_digits", c, kind),
+        FieldRef::CreatedAt => push_instant(q, "contacts.created_at", c, now),
+        FieldRef::LastInteraction => push_instant(q, "contacts.last_interaction_at", c, now),
+        FieldRef::CampaignOptIn => {
+            q.push("contacts.campaign_opt_in = ")
+                .push_bind(c.value == Value::Bool(true));
+        }
+        FieldRef::HasConversations => {
+            if c.value != Value::Bool(true) {
+                q.push("NOT ");
+            }
+            q.push("EXISTS (SELECT 1 FROM conversations cv WHERE cv.contact_id = contacts.id)");
+        }
+        FieldRef::Labels => {
+            let ids: Vec<i64> = list(&c.value)
+                .iter()
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            let any = |q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]| {
+                q.push(
+                    "EXISTS (SELECT 1 FROM conversations cv JOIN conversation_labels cl \
+                     ON cl.conversation_id = cv.id WHERE cv.contact_id = contacts.id AND cl.label_id IN ",
+                );
+                push_list(q, ids.iter().copied());
+                q.push(")");
+            };
+            match c.op {
+                Op::HasAnyOf => any(q, &ids),
+                Op::HasAllOf => {
+                    for (i, id) in ids.iter().enumerate() {
+                        if i > 0 {
+                            q.push(" AND ");
+                        }
+                        any(q, std::slice::from_ref(id));
+                    }
+                }
+                _ => {
+                    q.push("NOT ");
+                    any(q, &ids);
+                }
+            }
+        }
+        FieldRef::Custom(field) => push_value_exists(
+            q,
+            "FROM contact_field_values v WHERE v.contact_id = contacts.id AND v.field_id = ",
+            field,
+            c,
+            kind,
+            now,
+        ),
+        FieldRef::Conversation(field) => push_value_exists(
+            q,
+            "FROM conversations cv JOIN conversation_field_values v ON v.conversation_id = cv.id \
+             WHERE cv.contact_id = contacts.id AND v.field_id = ",
+            field,
+            c,
+            kind,
+            now,
+        ),
+    }
+}
+
+fn list(value: &Value) -> &[String] {
+    match value {
+        Value::List(items) => items,
+        _ => &[],
+    }
+}
+
+fn text(value: &Value) -> &str {
+    match value {
+        Value::Text(t) => t,
+        _ => "",
+    }
+}
+
+fn push_list<'a, T>(q: &mut QueryBuilder<'a, Sqlite>, items: impl Iterator<Item = T>)
+where
+    T: 'a + Send + sqlx::Encode<'a, Sqlite> + sqlx::Type<Sqlite>,
+{
+    q.push("(");
+    let mut sep = q.separated(", ");
+    for item in items {
+        sep.push_bind(item);
+    }
+    sep.push_unseparated(")");
+}
+
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A text or phone column holding folded values (NULL or '' when empty).
+fn push_text(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, c: &Condition, kind: Kind) {
+    let needle = fold_for(kind, text(&c.value));
+    let empty = |q: &mut QueryBuilder<'_, Sqlite>| {
+        q.push("(")
+            .push(col)
+            .push(" IS NULL OR ")
+            .push(col)
+            .push(" = '')");
+    };
+    match c.op {
+        Op::IsEmpty => empty(q),
+        Op::IsNotEmpty => {
+            q.push("NOT ");
+            empty(q);
+        }
+        Op::Contains | Op::StartsWith | Op::Is => {
+            q.push("(").push(col).push(" <> '' AND ");
+            push_text_positive(q, col, c.op, needle);
+            q.push(")");
+        }
+        _ => {
+            empty(q);
+            q.push(" OR NOT (");
+            push_text_positive(q, col, positive_of(c).op, needle);
+            q.push(")");
+        }
+    }
+}
+
+fn push_text_positive(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, op: Op, needle: String) {
+    match op {
+        Op::Contains => {
+            q.push(col)
+                .push(" LIKE ")
+                .push_bind(format!("%{}%", like_escape(&needle)))
+                .push(" ESCAPE '\\'");
+        }
+        Op::StartsWith => {
+            q.push(col)
+                .push(" LIKE ")
+                .push_bind(format!("{}%", like_escape(&needle)))
+                .push(" ESCAPE '\\'");
+        }
+        _ => {
+            q.push(col).push(" = ").push_bind(needle);
+        }
+    }
+}
+
+fn push_instant(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, c: &Condition, now: i64) {
+    q.push(col);
+    match (c.op, &c.value) {
+        (Op::IsEmpty, _) => {
+            q.push(" IS NULL");
+        }
+        (Op::IsNotEmpty, _) => {
+            q.push(" IS NOT NULL");
+        }
+        (Op::On, Value::Date(d)) => {
+            q.push(" >= ").push_bind(day_start(*d));
+            q.push(" AND ")
+                .push(col)
+                .push(" < ")
+                .push_bind(day_start(*d) + DAY_MS);
+        }
+        (Op::Before, Value::Date(d)) => {
+            q.push(" < ").push_bind(day_start(*d));
+        }
+        (Op::After, Value::Date(d)) => {
+            q.push(" >= ").push_bind(day_start(*d) + DAY_MS);
+        }
+        (Op::Between, Value::Range(a, b)) => {
+            q.push(" >= ").push_bind(day_start(*a));
+            q.push(" AND ")
+                .push(col)
+                .push(" < ")
+                .push_bind(day_start(*b) + DAY_MS);
+        }
+        (Op::InLastDays, Value::Days(n)) => {
+            q.push(" >= ").push_bind(now - i64::from(*n) * DAY_MS);
+            q.push(" AND ").push(col).push(" <= ").push_bind(now);
+        }
+        (Op::MoreThanDaysAgo, Value::Days(n)) => {
+            q.push(" < ").push_bind(now - i64::from(*n) * DAY_MS);
+        }
+        // Unreachable after `Schema::check`; matches nothing rather than everything.
+        _ => {
+            q.push(" IS NULL AND 0");
+        }
+    }
+}
+
+/// The SQL for "this stored value is not empty" for a kind.
+fn non_empty(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Text | Kind::Phone => "v.value_fold <> ''",
+        Kind::MultiSelect => "v.value NOT IN ('', '[]')",
+        _ => "v.value <> ''",
+    }
+}
+
+/// A custom or conversation field: positive operators are `EXISTS (a non-empty
+/// value that satisfies it)`, negative ones `NOT EXISTS` of their positive form.
+fn push_value_exists(
+    q: &mut QueryBuilder<'_, Sqlite>,
+    from: &'static str,
+    field: i64,
+    c: &Condition,
+    kind: Kind,
+    now: i64,
+) {
+    let positive = positive_of(c);
+    if c.op.is_negative() {
+        q.push("NOT ");
+    }
+    q.push("EXISTS (SELECT 1 ").push(from).push_bind(field);
+    q.push(" AND ").push(non_empty(kind));
+    if positive.op != Op::IsNotEmpty {
+        q.push(" AND ");
+        push_value_predicate(q, &positive, kind, now);
+    }
+    q.push(")");
+}
+
+fn push_value_predicate(q: &mut QueryBuilder<'_, Sqlite>, c: &Condition, kind: Kind, now: i64) {
+    match kind {
+        Kind::Text | Kind::Phone => {
+            push_text_positive(q, "v.value_fold", c.op, fold_for(kind, text(&c.value)))
+        }
+        Kind::Number => {
+            let op = match c.op {
+                Op::Eq => " = ",
+                Op::Lt => " < ",
+                Op::Le => " <= ",
+                Op::Gt => " > ",
+                _ => " >= ",
+            };
+            let x = match c.value {
+                Value::Number(x) => x,
+                _ => 0.0,
+            };
+            q.push("v.number_value").push(op).push_bind(x);
+        }
+        Kind::Day => {
+            let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+            let today = day_of(now);
+            match (c.op, &c.value) {
+                (Op::On, Value::Date(d)) => {
+                    q.push("v.value = ").push_bind(iso(*d));
+                }
+                (Op::Before, Value::Date(d)) => {
+                    q.push("v.value < ").push_bind(iso(*d));
+                }
+                (Op::After, Value::Date(d)) => {
+                    q.push("v.value > ").push_bind(iso(*d));
+                }
+                (Op::Between, Value::Range(a, b)) => {
+                    q.push("v.value BETWEEN ")
+                        .push_bind(iso(*a))
+                        .push(" AND ")
+                        .push_bind(iso(*b));
+                }
+                (Op::InLastDays, Value::Days(n)) => {
+                    let from = today - chrono::Days::new(u64::from(*n));
+                    q.push("v.value BETWEEN ")
+                        .push_bind(iso(from))
+                        .push(" AND ")
+                        .push_bind(iso(today));
+                }
+                (Op::MoreThanDaysAgo, Value::Days(n)) => {
+                    let before = today - chrono::Days::new(u64::from(*n));
+                    q.push("v.value < ").push_bind(iso(before));
+                }
+                _ => {
+                    q.push("0");
+                }
+            }
+        }
+        Kind::Select => match c.op {
+            Op::IsAnyOf => {
+                q.push("v.value IN ");
+                push_list(q, list(&c.value).to_vec().into_iter());
+            }
+            _ => {
+                q.push("v.value = ").push_bind(text(&c.value).to_string());
+            }
+        },
+        Kind::MultiSelect => {
+            let mut items: Vec<String> = list(&c.value).to_vec();
+            items.sort();
+            items.dedup();
+            if c.op == Op::HasAllOf {
+                q.push(
+                    "(SELECT COUNT(DISTINCT j.value) FROM json_each(v.value) j WHERE j.value IN ",
+                );
+                let n = items.len() as i64;
+                push_list(q, items.into_iter());
+                q.push(") = ").push_bind(n);
+            } else {
+                q.push("EXISTS (SELECT 1 FROM json_each(v.value) j WHERE j.value IN ");
+                push_list(q, items.into_iter());
+                q.push(")");
+            }
+        }
+        Kind::Instant | Kind::Boolean | Kind::Labels => {
+            q.push("0");
+        }
+    }
+}
