@@ -256,6 +256,9 @@ pub struct ListQuery {
     /// The Quick Filter's conditions.
     #[serde(default)]
     pub filter: crate::filter::Filter,
+    /// A saved segment to apply instead of the search and filter.
+    #[serde(default)]
+    pub segment: Option<i64>,
 }
 
 impl Default for ListQuery {
@@ -265,6 +268,7 @@ impl Default for ListQuery {
             q: String::new(),
             sort: Sort::default(),
             filter: crate::filter::Filter::default(),
+            segment: None,
         }
     }
 }
@@ -296,6 +300,25 @@ pub struct ContactPage {
     pub fields: Vec<FieldDef>,
     pub conversation_fields: Vec<FieldDef>,
     pub labels: Vec<Label>,
+    /// The workspace's saved segments, by name.
+    pub segments: Vec<SegmentInfo>,
+    /// The segment this page shows, when one is selected.
+    pub segment: Option<ActiveSegment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentInfo {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveSegment {
+    pub id: i64,
+    pub name: String,
+    pub filter: crate::filter::Filter,
+    /// Why the segment cannot run (a field deleted or changed since it was saved).
+    pub problem: Option<String>,
 }
 
 impl ContactPage {

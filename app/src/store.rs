@@ -5,6 +5,7 @@
 
 use crate::domain::{ContactDetails, ContactId, ContactPage, ListQuery, Workspace, WorkspaceId};
 use crate::error::AppError;
+use crate::filter::Filter;
 use std::{future::Future, sync::Arc};
 
 /// Why storage failed. The detail is for logs; users see an [`AppError`].
@@ -14,6 +15,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("storage failure: {0}")]
     Internal(String),
+    /// A name that must be unique is taken.
+    #[error("duplicate: {0}")]
+    Duplicate(String),
     /// A filter condition (by position) that cannot run, with the reason.
     #[error("invalid filter condition {0}: {1}")]
     InvalidCondition(usize, crate::filter::ConditionError),
@@ -29,6 +33,29 @@ pub trait ContactStore: Send + Sync + 'static {
         workspace: &Workspace,
         query: &ListQuery,
     ) -> Result<ContactPage, StoreError>;
+
+    /// Checks a filter against the workspace's fields and labels.
+    async fn check_filter(&self, workspace: WorkspaceId, filter: &Filter)
+        -> Result<(), StoreError>;
+
+    async fn create_segment(
+        &self,
+        workspace: WorkspaceId,
+        name: &str,
+        filter: &Filter,
+    ) -> Result<i64, StoreError>;
+
+    /// Renames and/or redefines a segment; false when it does not exist.
+    async fn update_segment(
+        &self,
+        workspace: WorkspaceId,
+        id: i64,
+        name: Option<&str>,
+        filter: Option<&Filter>,
+    ) -> Result<bool, StoreError>;
+
+    /// False when it did not exist.
+    async fn delete_segment(&self, workspace: WorkspaceId, id: i64) -> Result<bool, StoreError>;
 
     async fn contact_details(
         &self,
@@ -49,6 +76,9 @@ impl From<StoreError> for AppError {
             StoreError::Internal(detail) => {
                 tracing::error!(%detail, "storage failure");
                 AppError::Internal
+            }
+            StoreError::Duplicate(name) => {
+                AppError::invalid("name", format!("A segment named “{name}” already exists."))
             }
             StoreError::InvalidCondition(index, reason) => AppError::invalid(
                 format!("condition-{index}"),

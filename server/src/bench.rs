@@ -120,6 +120,10 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
             "search, phone fragment".into(),
             "/contacts?q=%2B49%2015".into(),
         ),
+        (
+            "filter: plan, created in a year, label".into(),
+            three_condition_filter(&app_pool).await?,
+        ),
     ];
     let mut out = String::new();
     out.push_str(&format!(
@@ -138,6 +142,44 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         ));
     }
     Ok(out)
+}
+
+/// The URL of a three-condition filter: a custom field, a date range and a label.
+async fn three_condition_filter(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
+    use app::filter::{Condition, FieldRef, Filter, Join, Op, Value};
+    let plan: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM contact_field_defs WHERE key = 'plan' LIMIT 1")
+            .fetch_optional(pool)
+            .await?;
+    let label: Option<(i64,)> = sqlx::query_as("SELECT id FROM labels WHERE name = 'vip' LIMIT 1")
+        .fetch_optional(pool)
+        .await?;
+    let (Some((plan,)), Some((label,))) = (plan, label) else {
+        return Ok("/contacts".into());
+    };
+    let filter = Filter {
+        join: Join::All,
+        conditions: vec![
+            Condition {
+                field: FieldRef::Custom(plan),
+                op: Op::Is,
+                value: Value::Text("Pro".into()),
+            },
+            Condition {
+                field: FieldRef::CreatedAt,
+                op: Op::InLastDays,
+                value: Value::Days(365),
+            },
+            Condition {
+                field: FieldRef::Labels,
+                op: Op::HasAnyOf,
+                value: Value::List(vec![label.to_string()]),
+            },
+        ],
+    };
+    Ok(app::contacts::url::ContactsUrl::default()
+        .with_filter(filter)
+        .href())
 }
 
 /// "1,234" from the footer's "Showing 1–10 of 1,234 contacts".

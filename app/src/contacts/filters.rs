@@ -2,7 +2,9 @@
 //! The applied filter lives in the URL (`f=`); a condition that is incomplete or
 //! invalid is marked in the drawer and never sent.
 
+use super::segments::{update_segment, SaveAsSegment};
 use super::url::ContactsUrl;
+use crate::domain::ActiveSegment;
 use crate::filter::{Condition, FieldRef, Filter, Join, Kind, Op, Schema, Value};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -174,11 +176,21 @@ fn field_groups(schema: &Schema) -> Vec<(&'static str, Vec<(FieldRef, String)>)>
 }
 
 #[component]
-pub fn FilterBar(url: ContactsUrl, schema: Schema) -> impl IntoView {
+pub fn FilterBar(
+    url: ContactsUrl,
+    schema: Schema,
+    segment: Option<ActiveSegment>,
+) -> impl IntoView {
     let open = RwSignal::new(false);
     let active = url.filter.conditions.len();
     let is_active = active > 0;
     let clear_href = url.with_filter(Filter::default()).href();
+    let save = (is_active && segment.is_none()).then(|| url.filter.clone());
+    let label = if segment.is_some() {
+        "Edit segment conditions"
+    } else {
+        "Filters"
+    };
     view! {
         <div class="filter-bar">
             <button
@@ -188,36 +200,66 @@ pub fn FilterBar(url: ContactsUrl, schema: Schema) -> impl IntoView {
                 aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.set(true)
             >
-                "Filters"
+                {label}
                 {(active > 0).then(|| view! {
                     <span class="count-badge" aria-label=format!("{active} active")>{active}</span>
                 })}
             </button>
             {(active > 0).then(|| view! { <a class="link-button" href=clear_href>"Clear filters"</a> })}
+            {save.map(|filter| view! { <SaveAsSegment filter/> })}
             <Show when=move || open.get()>
-                <FilterDrawer url=url.clone() schema=schema.clone() on_close=Callback::new(move |_| open.set(false))/>
+                <FilterDrawer
+                    url=url.clone()
+                    schema=schema.clone()
+                    segment=segment.clone()
+                    on_close=Callback::new(move |_| open.set(false))
+                />
             </Show>
         </div>
     }
 }
 
 #[component]
-fn FilterDrawer(url: ContactsUrl, schema: Schema, on_close: Callback<()>) -> impl IntoView {
+fn FilterDrawer(
+    url: ContactsUrl,
+    schema: Schema,
+    segment: Option<ActiveSegment>,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let next_id = StoredValue::new(0u32);
     let fresh_id = move || {
         let id = next_id.get_value();
         next_id.set_value(id + 1);
         id
     };
-    let initial: Vec<(u32, Draft)> = url
-        .filter
+    // Editing a segment starts from its conditions; otherwise from the URL's.
+    let editing = segment.as_ref().map(|s| s.id);
+    let start = segment
+        .map(|s| s.filter)
+        .unwrap_or_else(|| url.filter.clone());
+    let initial: Vec<(u32, Draft)> = start
         .conditions
         .iter()
         .map(|c| (fresh_id(), Draft::from_condition(c)))
         .collect();
     let drafts = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<(u32, String)>::new());
-    let join = RwSignal::new(url.filter.join);
+    let join = RwSignal::new(start.join);
+    let save_error = RwSignal::new(None::<String>);
+    let save_segment = Action::new(move |(id, filter): &(i64, Filter)| {
+        update_segment(*id, None, Some(filter.clone()))
+    });
+    let reload = use_context::<super::ReloadList>();
+    Effect::new(move |_| match save_segment.value().get() {
+        Some(Ok(())) => {
+            if let Some(super::ReloadList(reload)) = reload {
+                reload.run(());
+            }
+            on_close.run(());
+        }
+        Some(Err(e)) => save_error.set(Some(e.to_string())),
+        None => {}
+    });
     let schema = StoredValue::new(schema);
 
     let add = move |_| {
@@ -246,8 +288,15 @@ fn FilterDrawer(url: ContactsUrl, schema: Schema, on_close: Callback<()>) -> imp
                     join: join.get_untracked(),
                     conditions,
                 };
-                navigate(&url.with_filter(filter).href(), Default::default());
-                on_close.run(());
+                match editing {
+                    Some(id) => {
+                        save_segment.dispatch((id, filter));
+                    }
+                    None => {
+                        navigate(&url.with_filter(filter).href(), Default::default());
+                        on_close.run(());
+                    }
+                }
             }
         }
     };
@@ -287,8 +336,11 @@ fn FilterDrawer(url: ContactsUrl, schema: Schema, on_close: Callback<()>) -> imp
                 {move || drafts.read().is_empty().then(|| view! { <p class="muted">"No conditions yet."</p> })}
                 <div class="drawer-actions">
                     <button class="button" on:click=add>"+ Add condition"</button>
-                    <button class="button primary" on:click=apply>"Apply"</button>
+                    <button class="button primary" on:click=apply>
+                        {if editing.is_some() { "Save to segment" } else { "Apply" }}
+                    </button>
                 </div>
+                <p class="field-error" role="alert">{move || save_error.get()}</p>
             </div>
         </aside>
     }

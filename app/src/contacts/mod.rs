@@ -4,6 +4,7 @@ pub mod details;
 pub mod filters;
 pub mod pagination;
 pub mod search;
+pub mod segments;
 pub mod table;
 pub mod url;
 
@@ -58,6 +59,7 @@ pub fn ContactsPage() -> impl IntoView {
     let listing = Resource::new(move || list_query.get(), list_contacts);
     let (pending, set_pending) = signal(false);
     provide_context(Selection(RwSignal::new(HashSet::new())));
+    provide_context(ReloadList(Callback::new(move |_| listing.refetch())));
 
     let navigate = use_navigate();
     let close_drawer = Callback::new(move |_| {
@@ -92,21 +94,32 @@ pub fn ContactsPage() -> impl IntoView {
                             // server render can outlive the page's owner (see the notes).
                             let url = url.try_get_untracked().unwrap_or_default();
                             let total_pages = page.page_count();
-                            if page.total == 0 && !url.q.trim().is_empty() {
-                                view! { <NoMatches url/> }.into_any()
+                            let narrowed = !url.q.trim().is_empty()
+                                || !url.filter.conditions.is_empty()
+                                || url.segment.is_some();
+                            let bars = view! {
+                                <div class="list-bar">
+                                    <segments::SegmentPicker url=url.clone() segments=page.segments.clone()/>
+                                    <filters::FilterBar url=url.clone() schema=page.schema() segment=page.segment.clone()/>
+                                </div>
+                                {page.segment.clone().map(|segment| view! {
+                                    <segments::SegmentBanner url=url.clone() segment total=page.total/>
+                                })}
+                            };
+                            let body = if page.total == 0 && narrowed {
+                                view! { <NoMatches url=url.clone()/> }.into_any()
                             } else if page.total == 0 {
                                 view! { <EmptyWorkspace name=page.workspace.name.clone()/> }.into_any()
                             } else {
-                                let schema = page.schema();
                                 view! {
-                                    <filters::FilterBar url=url.clone() schema/>
                                     <div class="table-card" class:stale=move || pending.try_get().unwrap_or(false)>
                                         <table::ContactsTable page url=url.clone()/>
                                     </div>
                                     <pagination::Pagination url total_pages/>
                                 }
                                 .into_any()
-                            }
+                            };
+                            view! { {bars} {body} }.into_any()
                         }
                         Ok(Listing::NoWorkspace) => view! { <FirstRun/> }.into_any(),
                         Err(err @ AppError::Invalid { .. }) => {
@@ -173,15 +186,38 @@ fn EmptyWorkspace(name: String) -> impl IntoView {
 
 #[component]
 fn NoMatches(url: ContactsUrl) -> impl IntoView {
-    let clear = url.with_q("").href();
+    let (message, action, href) = if !url.q.trim().is_empty() {
+        (
+            format!("Nothing matches “{}”. Check the spelling or search for part of a name, email or phone.", url.q.trim()),
+            "Clear the search",
+            url.with_q("").href(),
+        )
+    } else if url.segment.is_some() {
+        (
+            "No contact matches this segment right now.".to_string(),
+            "Show all contacts",
+            url.with_segment(None).href(),
+        )
+    } else {
+        (
+            "No contact meets these conditions.".to_string(),
+            "Clear filters",
+            url.with_filter(Default::default()).href(),
+        )
+    };
     view! {
         <div class="state" role="status">
             <h2>"No contacts match"</h2>
-            <p>{format!("Nothing matches “{}”. Check the spelling or search for part of a name, email or phone.", url.q.trim())}</p>
-            <a class="button" href=clear>"Clear the search"</a>
+            <p>{message}</p>
+            <a class="button" href=href>{action}</a>
         </div>
     }
 }
+
+/// Reloads the list after a change the URL does not show (a segment renamed or
+/// redefined).
+#[derive(Clone, Copy)]
+pub struct ReloadList(pub Callback<()>);
 
 #[component]
 fn LoadError(err: AppError, retry: impl Fn() + Send + Sync + 'static) -> impl IntoView {

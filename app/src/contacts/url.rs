@@ -14,6 +14,8 @@ pub struct ContactsUrl {
     pub sort: Sort,
     /// The Quick Filter, as JSON in `f`.
     pub filter: Filter,
+    /// The selected saved segment.
+    pub segment: Option<i64>,
     /// The contact whose details drawer is open.
     pub contact: Option<i64>,
 }
@@ -39,11 +41,16 @@ impl ContactsUrl {
             .get("f")
             .and_then(|f| serde_json::from_str(&f).ok())
             .unwrap_or_default();
+        let segment = params
+            .get("segment")
+            .and_then(|c| c.trim().parse::<i64>().ok())
+            .filter(|c| *c > 0);
         ContactsUrl {
             page,
             q,
             sort,
             filter,
+            segment,
             contact,
         }
     }
@@ -54,11 +61,15 @@ impl ContactsUrl {
             q: self.q.clone(),
             sort: self.sort,
             filter: self.filter.clone(),
+            segment: self.segment,
         }
     }
 
     pub fn href(&self) -> String {
         let mut parts = Vec::new();
+        if let Some(id) = self.segment {
+            parts.push(format!("segment={id}"));
+        }
         if !self.q.trim().is_empty() {
             parts.push(format!("q={}", encode(&self.q)));
         }
@@ -98,22 +109,37 @@ impl ContactsUrl {
         }
     }
 
-    /// A new search starts on page 1.
+    /// A new search starts on page 1 and leaves the segment.
     pub fn with_q(&self, q: &str) -> Self {
         ContactsUrl {
             q: q.to_string(),
+            page: 1,
+            contact: None,
+            segment: None,
+            ..self.clone()
+        }
+    }
+
+    /// Selecting a segment clears the search and the quick filter, so the list
+    /// is exactly the segment's definition.
+    pub fn with_segment(&self, segment: Option<i64>) -> Self {
+        ContactsUrl {
+            segment,
+            q: String::new(),
+            filter: Filter::default(),
             page: 1,
             contact: None,
             ..self.clone()
         }
     }
 
-    /// A new filter starts on page 1.
+    /// A new filter starts on page 1 and leaves the segment.
     pub fn with_filter(&self, filter: Filter) -> Self {
         ContactsUrl {
             filter,
             page: 1,
             contact: None,
+            segment: None,
             ..self.clone()
         }
     }
@@ -239,6 +265,19 @@ mod tests {
             }
         }
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn selecting_a_segment_clears_search_and_filter() {
+        let url = ContactsUrl {
+            q: "ann".into(),
+            page: 3,
+            ..Default::default()
+        }
+        .with_segment(Some(7));
+        assert_eq!(url.href(), "/contacts?segment=7");
+        assert_eq!(url.with_q("bob").segment, None);
+        assert_eq!(url.with_page(2).href(), "/contacts?segment=7&page=2");
     }
 
     #[test]

@@ -4,11 +4,11 @@ use super::filter_sql::push_filter;
 use super::store_error;
 use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
 use app::domain::{
-    ContactDetails, ContactId, ContactPage, ContactRow, ConversationSummary, FieldDef, FieldType,
-    FieldValue, Label, ListQuery, Message, MessagePreview, SearchTerm, Sort, SortKey, Workspace,
-    WorkspaceId, PAGE_SIZE,
+    ActiveSegment, ContactDetails, ContactId, ContactPage, ContactRow, ConversationSummary,
+    FieldDef, FieldType, FieldValue, Label, ListQuery, Message, MessagePreview, SearchTerm,
+    SegmentInfo, Sort, SortKey, Workspace, WorkspaceId, PAGE_SIZE,
 };
-use app::filter::Schema;
+use app::filter::{Filter, Schema};
 use app::store::{ContactStore, StoreError};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
@@ -93,7 +93,82 @@ impl FieldDefRecord {
     }
 }
 
+/// A unique-name violation as the port's `Duplicate`, anything else as usual.
+fn unique_or(err: sqlx::Error, name: &str) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Duplicate(name.to_string())
+        }
+        _ => store_error(err),
+    }
+}
+
 impl SqlStore {
+    async fn schema(&self, workspace: WorkspaceId) -> Result<Schema, sqlx::Error> {
+        Ok(Schema {
+            fields: self.field_defs("contact_field_defs", workspace).await?,
+            conversation_fields: self
+                .field_defs("conversation_field_defs", workspace)
+                .await?,
+            labels: self
+                .labels(workspace)
+                .await?
+                .into_iter()
+                .map(|l| (l.id, l.name))
+                .collect(),
+        })
+    }
+
+    /// A selected segment with its filter, or the reason it cannot run.
+    async fn active_segment(
+        &self,
+        workspace: WorkspaceId,
+        id: i64,
+        schema: &Schema,
+    ) -> Result<ActiveSegment, StoreError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT name, definition FROM segments WHERE workspace_id = ? AND id = ?",
+        )
+        .bind(workspace)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let Some((name, definition)) = row else {
+            return Ok(ActiveSegment {
+                id,
+                name: "Deleted segment".into(),
+                filter: Filter::default(),
+                problem: Some("This segment no longer exists. It may have been deleted.".into()),
+            });
+        };
+        let (filter, problem) = match serde_json::from_str::<Filter>(&definition) {
+            Err(_) => (
+                Filter::default(),
+                Some("This segment's conditions cannot be read.".to_string()),
+            ),
+            Ok(filter) => {
+                let problem =
+                    schema
+                        .check_all(&filter)
+                        .into_iter()
+                        .enumerate()
+                        .find_map(|(i, e)| {
+                            e.map(|e| {
+                                format!("Condition {}: {e} Edit the segment to fix it.", i + 1)
+                            })
+                        });
+                (filter, problem)
+            }
+        };
+        Ok(ActiveSegment {
+            id,
+            name,
+            filter,
+            problem,
+        })
+    }
+
     async fn labels(&self, workspace: WorkspaceId) -> Result<Vec<Label>, sqlx::Error> {
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT id, name, color FROM labels WHERE workspace_id = ? ORDER BY name",
@@ -373,7 +448,28 @@ impl ContactStore for SqlStore {
             conversation_fields: conversation_fields.clone(),
             labels: labels.iter().map(|l| (l.id, l.name.clone())).collect(),
         };
-        let search = query.search();
+        let segments: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, name FROM segments WHERE workspace_id = ? ORDER BY name COLLATE NOCASE, id",
+        )
+        .bind(workspace.id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let segment = match query.segment {
+            Some(id) => Some(self.active_segment(workspace.id, id, &schema).await?),
+            None => None,
+        };
+        // A segment replaces the search and the quick filter.
+        let (search, filter) = match &segment {
+            Some(s) => (None, s.filter.clone()),
+            None => (query.search(), query.filter.clone()),
+        };
+        let broken = segment.as_ref().is_some_and(|s| s.problem.is_some());
+        let filter = if broken { Filter::default() } else { filter };
+        let query = &ListQuery {
+            filter,
+            ..query.clone()
+        };
         let filtered = search.is_some() || !query.filter.conditions.is_empty();
         let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
         push_where(&mut q, workspace.id, search.as_ref());
@@ -382,12 +478,17 @@ impl ContactStore for SqlStore {
         q.push(" ORDER BY ").push(order_by(query.sort));
         q.push(" LIMIT ").push_bind(i64::from(PAGE_SIZE));
         q.push(" OFFSET ").push_bind(query.offset() as i64);
-        let records: Vec<ContactRecord> = q
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)?;
-        let total = if !filtered {
+        let records: Vec<ContactRecord> = if broken {
+            Vec::new()
+        } else {
+            q.build_query_as()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?
+        };
+        let total = if broken {
+            0
+        } else if !filtered {
             // The unfiltered total is kept by triggers: no count over a million rows.
             workspace.contact_count
         } else {
@@ -416,7 +517,91 @@ impl ContactStore for SqlStore {
             fields,
             conversation_fields,
             labels,
+            segments: segments
+                .into_iter()
+                .map(|(id, name)| SegmentInfo { id, name })
+                .collect(),
+            segment,
         })
+    }
+
+    async fn check_filter(
+        &self,
+        workspace: WorkspaceId,
+        filter: &Filter,
+    ) -> Result<(), StoreError> {
+        let schema = self.schema(workspace).await.map_err(store_error)?;
+        match schema
+            .check_all(filter)
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, e)| e.map(|e| (i, e)))
+        {
+            Some((i, e)) => Err(StoreError::InvalidCondition(i, e)),
+            None => Ok(()),
+        }
+    }
+
+    async fn create_segment(
+        &self,
+        workspace: WorkspaceId,
+        name: &str,
+        filter: &Filter,
+    ) -> Result<i64, StoreError> {
+        let definition =
+            serde_json::to_string(filter).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let now = now_ms();
+        let row: Result<(i64,), sqlx::Error> = sqlx::query_as(
+            "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(workspace)
+        .bind(name)
+        .bind(definition)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await;
+        match row {
+            Ok((id,)) => Ok(id),
+            Err(e) => Err(unique_or(e, name)),
+        }
+    }
+
+    async fn update_segment(
+        &self,
+        workspace: WorkspaceId,
+        id: i64,
+        name: Option<&str>,
+        filter: Option<&Filter>,
+    ) -> Result<bool, StoreError> {
+        let definition = filter
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let result = sqlx::query(
+            "UPDATE segments SET name = COALESCE(?, name), definition = COALESCE(?, definition), \
+             updated_at = ? WHERE workspace_id = ? AND id = ?",
+        )
+        .bind(name)
+        .bind(definition)
+        .bind(now_ms())
+        .bind(workspace)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| unique_or(e, name.unwrap_or_default()))?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn delete_segment(&self, workspace: WorkspaceId, id: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query("DELETE FROM segments WHERE workspace_id = ? AND id = ?")
+            .bind(workspace)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected() == 1)
     }
 
     async fn contact_details(
