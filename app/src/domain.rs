@@ -304,6 +304,8 @@ pub struct ContactPage {
     pub segments: Vec<SegmentInfo>,
     /// The segment this page shows, when one is selected.
     pub segment: Option<ActiveSegment>,
+    /// The field columns shown, in order (custom and conversation fields).
+    pub columns: Vec<crate::filter::FieldRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

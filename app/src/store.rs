@@ -5,7 +5,7 @@
 
 use crate::domain::{ContactDetails, ContactId, ContactPage, ListQuery, Workspace, WorkspaceId};
 use crate::error::AppError;
-use crate::filter::Filter;
+use crate::filter::{FieldRef, Filter};
 use std::{future::Future, sync::Arc};
 
 /// Why storage failed. The detail is for logs; users see an [`AppError`].
@@ -33,6 +33,16 @@ pub trait ContactStore: Send + Sync + 'static {
         workspace: &Workspace,
         query: &ListQuery,
     ) -> Result<ContactPage, StoreError>;
+
+    /// The workspace's fields and labels.
+    async fn schema(&self, workspace: WorkspaceId) -> Result<crate::filter::Schema, StoreError>;
+
+    /// Saves which field columns the table shows, in order.
+    async fn save_columns(
+        &self,
+        workspace: WorkspaceId,
+        columns: &[FieldRef],
+    ) -> Result<(), StoreError>;
 
     /// Checks a filter against the workspace's fields and labels.
     async fn check_filter(&self, workspace: WorkspaceId, filter: &Filter)

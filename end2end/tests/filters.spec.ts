@@ -17,11 +17,15 @@ async function total(page: Page): Promise<number> {
 
 // Each row: [campaign opt-in checked, plan cell text].
 async function optInAndPlan(page: Page): Promise<[boolean, string][]> {
-  return rows(page).evaluateAll((rs) =>
-    rs.map((r) => [
-      (r.querySelector('.col-optin input') as HTMLInputElement).checked,
-      (r.querySelectorAll('td.field')[1] as HTMLElement).innerText.trim(),
-    ]),
+  const heads = (await page.locator('thead th').allInnerTexts()).map((t) => t.replace(/[↕↓↑]/g, '').trim().toLowerCase());
+  const plan = heads.indexOf('plan');
+  return rows(page).evaluateAll(
+    (rs, i) =>
+      rs.map((r) => [
+        (r.querySelector('.col-optin input') as HTMLInputElement).checked,
+        (r.children[i] as HTMLElement).innerText.trim(),
+      ]) as [boolean, string][],
+    plan,
   );
 }
 

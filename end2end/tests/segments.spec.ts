@@ -39,7 +39,10 @@ test('save a filter as a segment, select it: the banner count equals the footer 
 
   const bannerCount = (await banner.locator('.segment-count').innerText()).match(/^([\d,]+)/)![1];
   await expect(page.locator('#contacts-total')).toHaveText(new RegExp(`of ${bannerCount} contacts?$`));
-  for (const plan of await rows(page).evaluateAll((rs) => rs.map((r) => (r.querySelectorAll('td.field')[1] as HTMLElement).innerText.trim()))) {
+  const heads = (await page.locator('thead th').allInnerTexts()).map((t) => t.replace(/[↕↓↑]/g, '').trim().toLowerCase());
+  const planIndex = heads.indexOf('plan');
+  const plans = await rows(page).evaluateAll((rs, i) => rs.map((r) => (r.children[i] as HTMLElement).innerText.trim()), planIndex);
+  for (const plan of plans) {
     expect(plan).toBe('Enterprise');
   }
 

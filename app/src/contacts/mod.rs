@@ -1,5 +1,6 @@
 //! The All Contacts view. Each submodule is one part of the spec.
 
+pub mod columns;
 pub mod details;
 pub mod filters;
 pub mod pagination;
@@ -101,6 +102,7 @@ pub fn ContactsPage() -> impl IntoView {
                                 <div class="list-bar">
                                     <segments::SegmentPicker url=url.clone() segments=page.segments.clone()/>
                                     <filters::FilterBar url=url.clone() schema=page.schema() segment=page.segment.clone()/>
+                                    <columns::ColumnsButton schema=page.schema() columns=page.columns.clone()/>
                                 </div>
                                 {page.segment.clone().map(|segment| view! {
                                     <segments::SegmentBanner url=url.clone() segment total=page.total/>

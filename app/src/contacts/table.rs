@@ -2,6 +2,7 @@
 
 use super::url::ContactsUrl;
 use crate::domain::{ContactPage, ContactRow, FieldDef, SortKey};
+use crate::filter::FieldRef;
 use crate::format;
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_navigate};
@@ -33,10 +34,15 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
             }
         });
     };
-    let column_count = 8 + page.fields.len() + page.conversation_fields.len();
+    let schema = page.schema();
+    // The chosen field columns, in order, with their definitions.
+    let columns: Vec<(FieldRef, FieldDef)> = page
+        .columns
+        .iter()
+        .filter_map(|c| schema.def(*c).map(|d| (*c, d.clone())))
+        .collect();
+    let column_count = 8 + columns.len();
     let now = page.now;
-    let fields = page.fields.clone();
-    let conversation_fields = page.conversation_fields.clone();
     let total = page.total;
     let first = if page.rows.is_empty() {
         0
@@ -50,13 +56,7 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
         .into_iter()
         .map(|row| {
             view! {
-                <ContactTableRow
-                    row
-                    fields=fields.clone()
-                    conversation_fields=conversation_fields.clone()
-                    now
-                    url=url.clone()
-                />
+                <ContactTableRow row columns=columns.clone() now url=url.clone()/>
             }
         })
         .collect_view();
@@ -81,20 +81,16 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
                         <SortableHeader label="Created At" key=SortKey::CreatedAt url=url.clone()/>
                         <SortableHeader label="Last Interaction" key=SortKey::LastInteraction url=url.clone()/>
                         <th scope="col">"Campaign Opt-in"</th>
-                        {page
-                            .fields
+                        {columns
                             .iter()
-                            .map(|f| view! { <th scope="col">{f.label.clone()}</th> })
-                            .collect_view()}
-                        {page
-                            .conversation_fields
-                            .iter()
-                            .map(|f| {
-                                view! {
+                            .map(|(field, def)| match field {
+                                FieldRef::Conversation(_) => view! {
                                     <th scope="col" class="conversation-field" title="From the latest conversation">
-                                        {f.label.clone()}
+                                        {def.label.clone()}
                                     </th>
                                 }
+                                .into_any(),
+                                _ => view! { <th scope="col">{def.label.clone()}</th> }.into_any(),
                             })
                             .collect_view()}
                         <th scope="col" class="col-actions">
@@ -153,8 +149,7 @@ fn SortableHeader(label: &'static str, key: SortKey, url: ContactsUrl) -> impl I
 #[component]
 fn ContactTableRow(
     row: ContactRow,
-    fields: Vec<FieldDef>,
-    conversation_fields: Vec<FieldDef>,
+    columns: Vec<(FieldRef, FieldDef)>,
     now: i64,
     url: ContactsUrl,
 ) -> impl IntoView {
@@ -179,24 +174,20 @@ fn ContactTableRow(
     } else {
         row.name.clone()
     };
-    let custom_cells = fields
+    let field_cells = columns
         .iter()
-        .map(|f| {
-            let value = row
-                .field(f.id)
-                .map(|v| format::field_value(f.field_type, v))
+        .map(|(field, def)| {
+            let (raw, class) = match field {
+                FieldRef::Conversation(id) => {
+                    (row.conversation_field(*id), "field conversation-field")
+                }
+                FieldRef::Custom(id) => (row.field(*id), "field"),
+                _ => (None, "field"),
+            };
+            let value = raw
+                .map(|v| format::field_value(def.field_type, v))
                 .unwrap_or_default();
-            view! { <td class="field">{value}</td> }
-        })
-        .collect_view();
-    let conversation_cells = conversation_fields
-        .iter()
-        .map(|f| {
-            let value = row
-                .conversation_field(f.id)
-                .map(|v| format::field_value(f.field_type, v))
-                .unwrap_or_default();
-            view! { <td class="field conversation-field">{value}</td> }
+            view! { <td class=class>{value}</td> }
         })
         .collect_view();
     let last_interaction = match (row.last_interaction_at, row.last_message.clone()) {
@@ -256,8 +247,7 @@ fn ContactTableRow(
                     aria-label=format!("Campaign opt-in for {name}")
                 />
             </td>
-            {custom_cells}
-            {conversation_cells}
+            {field_cells}
             <td class="col-actions" on:click=|ev| ev.stop_propagation()>
                 <a class="icon-button" href=href aria-label=format!("Open details for {name}")>
                     <span aria-hidden="true">"⋯"</span>

@@ -8,7 +8,7 @@ use app::domain::{
     FieldDef, FieldType, FieldValue, Label, ListQuery, Message, MessagePreview, SearchTerm,
     SegmentInfo, Sort, SortKey, Workspace, WorkspaceId, PAGE_SIZE,
 };
-use app::filter::{Filter, Schema};
+use app::filter::{FieldRef, Filter, Schema};
 use app::store::{ContactStore, StoreError};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::HashMap;
@@ -104,7 +104,40 @@ fn unique_or(err: sqlx::Error, name: &str) -> StoreError {
 }
 
 impl SqlStore {
-    async fn schema(&self, workspace: WorkspaceId) -> Result<Schema, sqlx::Error> {
+    /// The saved column choice, without fields deleted since; every field when
+    /// nothing was saved.
+    async fn columns(
+        &self,
+        workspace: WorkspaceId,
+        schema: &Schema,
+    ) -> Result<Vec<FieldRef>, sqlx::Error> {
+        let saved: Option<(String,)> =
+            sqlx::query_as("SELECT columns FROM workspace_columns WHERE workspace_id = ?")
+                .bind(workspace)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(
+            match saved.and_then(|(json,)| serde_json::from_str::<Vec<FieldRef>>(&json).ok()) {
+                Some(columns) => columns
+                    .into_iter()
+                    .filter(|c| schema.def(*c).is_some())
+                    .collect(),
+                None => schema
+                    .fields
+                    .iter()
+                    .map(|f| FieldRef::Custom(f.id))
+                    .chain(
+                        schema
+                            .conversation_fields
+                            .iter()
+                            .map(|f| FieldRef::Conversation(f.id)),
+                    )
+                    .collect(),
+            },
+        )
+    }
+
+    async fn load_schema(&self, workspace: WorkspaceId) -> Result<Schema, sqlx::Error> {
         Ok(Schema {
             fields: self.field_defs("contact_field_defs", workspace).await?,
             conversation_fields: self
@@ -448,6 +481,10 @@ impl ContactStore for SqlStore {
             conversation_fields: conversation_fields.clone(),
             labels: labels.iter().map(|l| (l.id, l.name.clone())).collect(),
         };
+        let columns = self
+            .columns(workspace.id, &schema)
+            .await
+            .map_err(store_error)?;
         let segments: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, name FROM segments WHERE workspace_id = ? ORDER BY name COLLATE NOCASE, id",
         )
@@ -522,7 +559,32 @@ impl ContactStore for SqlStore {
                 .map(|(id, name)| SegmentInfo { id, name })
                 .collect(),
             segment,
+            columns,
         })
+    }
+
+    async fn schema(&self, workspace: WorkspaceId) -> Result<Schema, StoreError> {
+        self.load_schema(workspace).await.map_err(store_error)
+    }
+
+    async fn save_columns(
+        &self,
+        workspace: WorkspaceId,
+        columns: &[FieldRef],
+    ) -> Result<(), StoreError> {
+        let json =
+            serde_json::to_string(columns).map_err(|e| StoreError::Internal(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO workspace_columns (workspace_id, columns, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (workspace_id) DO UPDATE SET columns = excluded.columns, updated_at = excluded.updated_at",
+        )
+        .bind(workspace)
+        .bind(json)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
     }
 
     async fn check_filter(
@@ -530,7 +592,7 @@ impl ContactStore for SqlStore {
         workspace: WorkspaceId,
         filter: &Filter,
     ) -> Result<(), StoreError> {
-        let schema = self.schema(workspace).await.map_err(store_error)?;
+        let schema = self.load_schema(workspace).await.map_err(store_error)?;
         match schema
             .check_all(filter)
             .into_iter()

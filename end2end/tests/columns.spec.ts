@@ -1,0 +1,38 @@
+import { test, expect, Page } from '@playwright/test';
+
+async function open(page: Page, path = '/contacts') {
+  await page.goto(path);
+  await page.waitForSelector('body[data-hydrated]');
+}
+
+async function headers(page: Page): Promise<string[]> {
+  return (await page.locator('thead th').allInnerTexts()).map((t) => t.replace(/[↕↓↑]/g, '').trim().toLowerCase());
+}
+
+test('choosing and ordering columns is kept for the workspace', async ({ page }) => {
+  await open(page);
+  const before = await headers(page);
+  const firstField = before.indexOf('campaign opt-in') + 1;
+  expect(before[firstField]).toBe('company');
+  expect(before[firstField + 1]).toBe('plan');
+
+  await page.getByRole('button', { name: 'Columns' }).click();
+  const panel = page.getByRole('group', { name: 'Columns' });
+  await panel.getByLabel('Company').uncheck();
+  await panel.getByRole('button', { name: 'Move Lifetime value up' }).click();
+  await panel.getByRole('button', { name: 'Save columns' }).click();
+  await expect(panel).toBeHidden();
+  await expect(page.locator('thead')).not.toContainText('Company');
+
+  await page.reload();
+  await page.waitForSelector('body[data-hydrated]');
+  const after = await headers(page);
+  expect(after).not.toContain('company');
+  expect(after.slice(firstField, firstField + 2)).toEqual(['lifetime value', 'plan']);
+
+  // Show Company again (it returns as the last column).
+  await page.getByRole('button', { name: 'Columns' }).click();
+  await panel.getByLabel('Company').check();
+  await panel.getByRole('button', { name: 'Save columns' }).click();
+  await expect(page.locator('thead')).toContainText('Company');
+});
