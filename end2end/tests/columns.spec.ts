@@ -18,7 +18,7 @@ test('choosing and ordering columns is kept for the workspace', async ({ page })
 
   await page.getByRole('button', { name: 'Columns' }).click();
   const panel = page.getByRole('group', { name: 'Columns' });
-  await panel.getByLabel('Company').uncheck();
+  await panel.getByLabel('Company', { exact: true }).uncheck();
   await panel.getByRole('button', { name: 'Move Lifetime value up' }).click();
   await panel.getByRole('button', { name: 'Save columns' }).click();
   await expect(panel).toBeHidden();
@@ -32,7 +32,7 @@ test('choosing and ordering columns is kept for the workspace', async ({ page })
 
   // Show Company again (it returns as the last column).
   await page.getByRole('button', { name: 'Columns' }).click();
-  await panel.getByLabel('Company').check();
+  await panel.getByLabel('Company', { exact: true }).check();
   await panel.getByRole('button', { name: 'Save columns' }).click();
   await expect(page.locator('thead')).toContainText('Company');
 });
