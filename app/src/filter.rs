@@ -366,6 +366,9 @@ pub fn day_of(ms: i64) -> NaiveDate {
         .unwrap_or_default()
 }
 
+/// A conversation as the reference evaluator sees it: label ids and field values.
+pub type SubjectConversation = (Vec<i64>, Vec<(i64, String)>);
+
 /// One contact as the reference evaluator sees it.
 #[derive(Debug, Clone, Default)]
 pub struct Subject {
@@ -378,7 +381,7 @@ pub struct Subject {
     /// Custom field values by field id, as stored.
     pub fields: Vec<(i64, String)>,
     /// Per conversation: its label ids and its field values.
-    pub conversations: Vec<(Vec<i64>, Vec<(i64, String)>)>,
+    pub conversations: Vec<SubjectConversation>,
 }
 
 impl Filter {

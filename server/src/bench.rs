@@ -136,10 +136,13 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
     out.push_str("|---|---|---:|---:|---:|---:|\n");
     for (label, uri) in cases {
         let t = time_get(&app, &uri, opts.iterations).await?;
-        out.push_str(&format!(
+        let line = format!(
             "| {label} | `{uri}` | {:.2} | {:.2} | {:.2} | {} |\n",
             t.p50, t.p95, t.p99, t.total
-        ));
+        );
+        // Progress as it goes: some cases take a while at a million contacts.
+        eprint!("{line}");
+        out.push_str(&line);
     }
     Ok(out)
 }
@@ -184,7 +187,7 @@ async fn three_condition_filter(pool: &sqlx::SqlitePool) -> Result<String, DbErr
 
 /// "1,234" from the footer's "Showing 1–10 of 1,234 contacts".
 fn footer_total(html: &str) -> String {
-    html.split("contacts-total")
+    html.split("id=\"contacts-total\"")
         .nth(1)
         .and_then(|rest| rest.split(" of ").nth(1))
         .and_then(|rest| rest.split(' ').next())

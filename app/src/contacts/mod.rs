@@ -25,7 +25,7 @@ use url::ContactsUrl;
 /// What the table shows: a page of contacts, or the first-run state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Listing {
-    Page(ContactPage),
+    Page(Box<ContactPage>),
     /// The database has no workspace yet: nothing was seeded or imported.
     NoWorkspace,
 }
@@ -41,7 +41,7 @@ pub async fn list_contacts(query: ListQuery) -> Result<Listing, AppError> {
             Err(err) => return Err(err),
         };
         let page = store()?.contact_page(&workspace, &query).await?;
-        Ok(Listing::Page(page))
+        Ok(Listing::Page(Box::new(page)))
     })
     .await
 }
@@ -90,6 +90,7 @@ pub fn ContactsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match listing.await {
                         Ok(Listing::Page(page)) => {
+                            let page = *page;
                             // Untracked: the table follows the listing, not every URL change
                             // (opening the drawer must not re-render it). `try_` because a
                             // server render can outlive the page's owner (see the notes).
