@@ -379,31 +379,82 @@ impl SqlStore {
     }
 }
 
+/// How a search narrows the rows, chosen per query by a cheap probe of the index.
+enum SearchPlan {
+    None,
+    /// Few matches: their ids, read once from the trigram index.
+    Ids(Vec<i64>),
+    /// Many matches: walk the table in sort order and check each row against the
+    /// index, which finds a page after a handful of rows.
+    Common(String),
+    /// One or two characters, which trigrams cannot answer: a LIKE pattern.
+    Like(String),
+}
+
+/// Matches up to this many are listed by id; more make a search "common".
+const FEW_MATCHES: i64 = 2_000;
+
+impl SqlStore {
+    async fn search_plan(&self, search: Option<&SearchTerm>) -> Result<SearchPlan, sqlx::Error> {
+        let Some(term) = search else {
+            return Ok(SearchPlan::None);
+        };
+        let text = term.as_str();
+        if text.chars().count() < 3 {
+            return Ok(SearchPlan::Like(format!("%{}%", escape_like(text))));
+        }
+        let phrase = fts_phrase(text);
+        let ids: Vec<(i64,)> = sqlx::query_as(
+            "SELECT rowid FROM contact_search WHERE contact_search MATCH ? LIMIT ?",
+        )
+        .bind(&phrase)
+        .bind(FEW_MATCHES + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(if ids.len() as i64 > FEW_MATCHES {
+            SearchPlan::Common(phrase)
+        } else {
+            SearchPlan::Ids(ids.into_iter().map(|(id,)| id).collect())
+        })
+    }
+}
+
 /// The rows the table shows: the workspace's contacts, narrowed by the search.
-fn push_where(
-    q: &mut QueryBuilder<'_, Sqlite>,
-    workspace: WorkspaceId,
-    search: Option<&SearchTerm>,
-) {
+/// `counting` picks the form that is cheaper for a COUNT over all matches.
+fn push_where(q: &mut QueryBuilder<'_, Sqlite>, workspace: WorkspaceId, plan: &SearchPlan, counting: bool) {
     q.push(" WHERE workspace_id = ").push_bind(workspace);
-    let Some(term) = search else { return };
-    let text = term.as_str();
-    if text.chars().count() >= 3 {
-        // Any substring of three or more characters comes from the trigram index.
-        q.push(" AND id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ")
-            .push_bind(fts_phrase(text))
+    match plan {
+        SearchPlan::None => {}
+        SearchPlan::Ids(ids) if ids.is_empty() => {
+            q.push(" AND 0");
+        }
+        SearchPlan::Ids(ids) => {
+            q.push(" AND id IN ");
+            push_id_list(q, ids);
+        }
+        SearchPlan::Common(phrase) if counting => {
+            q.push(" AND id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ")
+                .push_bind(phrase.clone())
+                .push(")");
+        }
+        SearchPlan::Common(phrase) => {
+            q.push(
+                " AND EXISTS (SELECT 1 FROM contact_search WHERE contact_search.rowid = contacts.id \
+                 AND contact_search MATCH ",
+            )
+            .push_bind(phrase.clone())
             .push(")");
-    } else {
-        // Trigrams cannot answer one or two characters: scan, in sort order, with
-        // the user's `%`, `_` and `\` taken literally.
-        let pattern = format!("%{}%", escape_like(text));
-        q.push(" AND (name LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR email LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR phone LIKE ")
-            .push_bind(pattern)
-            .push(" ESCAPE '\\')");
+        }
+        SearchPlan::Like(pattern) => {
+            // In sort order, with the user's `%`, `_` and `\` taken literally.
+            q.push(" AND (name LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR email LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR phone LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\')");
+        }
     }
 }
 
@@ -508,8 +559,9 @@ impl ContactStore for SqlStore {
             ..query.clone()
         };
         let filtered = search.is_some() || !query.filter.conditions.is_empty();
+        let plan = self.search_plan(search.as_ref()).await.map_err(store_error)?;
         let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
-        push_where(&mut q, workspace.id, search.as_ref());
+        push_where(&mut q, workspace.id, &plan, false);
         push_filter(&mut q, &query.filter, &schema, now)
             .map_err(|(i, e)| StoreError::InvalidCondition(i, e))?;
         q.push(" ORDER BY ").push(order_by(query.sort));
@@ -531,7 +583,7 @@ impl ContactStore for SqlStore {
         } else {
             {
                 let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM contacts");
-                push_where(&mut q, workspace.id, search.as_ref());
+                push_where(&mut q, workspace.id, &plan, true);
                 push_filter(&mut q, &query.filter, &schema, now)
                     .map_err(|(i, e)| StoreError::InvalidCondition(i, e))?;
                 let (n,): (i64,) = q
