@@ -422,16 +422,21 @@ impl SqlStore {
 /// The rows the table shows: the workspace's contacts, narrowed by the search.
 /// `counting` picks the form that is cheaper for a COUNT over all matches.
 fn push_where(q: &mut QueryBuilder<'_, Sqlite>, workspace: WorkspaceId, plan: &SearchPlan, counting: bool) {
-    q.push(" WHERE workspace_id = ").push_bind(workspace);
-    match plan {
-        SearchPlan::None => {}
-        SearchPlan::Ids(ids) if ids.is_empty() => {
+    if let SearchPlan::Ids(ids) = plan {
+        // Look the few ids up and sort them; the unary `+` keeps SQLite from
+        // walking the workspace's sort index past a million rows instead.
+        q.push(" WHERE +workspace_id = ").push_bind(workspace);
+        if ids.is_empty() {
             q.push(" AND 0");
-        }
-        SearchPlan::Ids(ids) => {
+        } else {
             q.push(" AND id IN ");
             push_id_list(q, ids);
         }
+        return;
+    }
+    q.push(" WHERE workspace_id = ").push_bind(workspace);
+    match plan {
+        SearchPlan::None | SearchPlan::Ids(_) => {}
         SearchPlan::Common(phrase) if counting => {
             q.push(" AND id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ")
                 .push_bind(phrase.clone())

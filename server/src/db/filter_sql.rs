@@ -48,8 +48,11 @@ fn push_condition(q: &mut QueryBuilder<'_, Sqlite>, c: &Condition, kind: Kind, n
         FieldRef::Name => push_text(q, "contacts.name_fold", c, kind),
         FieldRef::Email => push_text(q, "contacts.email_fold", c, kind),
         FieldRef::Phone => push_text(q, "contacts.phone_digits", c, kind),
-        FieldRef::CreatedAt => push_instant(q, "contacts.created_at", c, now),
-        FieldRef::LastInteraction => push_instant(q, "contacts.last_interaction_at", c, now),
+        // The unary `+` keeps SQLite walking the sort index (a page of a million
+        // rows in 2 ms) instead of a date range's index and sorting every row in
+        // it (1.6 s for "created in the last year").
+        FieldRef::CreatedAt => push_instant(q, "+contacts.created_at", c, now),
+        FieldRef::LastInteraction => push_instant(q, "+contacts.last_interaction_at", c, now),
         FieldRef::CampaignOptIn => {
             q.push("contacts.campaign_opt_in = ")
                 .push_bind(c.value == Value::Bool(true));
