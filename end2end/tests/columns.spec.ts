@@ -1,13 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-
-async function open(page: Page, path = '/contacts') {
-  await page.goto(path);
-  await page.waitForSelector('body[data-hydrated]');
-}
-
-async function headers(page: Page): Promise<string[]> {
-  return (await page.locator('thead th').allInnerTexts()).map((t) => t.replace(/[↕↓↑]/g, '').trim().toLowerCase());
-}
+import { open, headers } from './helpers';
 
 test('choosing and ordering columns is kept for the workspace', async ({ page }) => {
   await open(page);

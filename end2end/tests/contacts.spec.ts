@@ -1,18 +1,9 @@
 import { test, expect, Page, Locator } from '@playwright/test';
+import { open, rows } from './helpers';
 import AxeBuilder from '@axe-core/playwright';
 
 // The demo workspace that `serve --demo` seeds into the fresh test database.
 const DEMO_TOTAL = '1,200';
-
-async function open(page: Page, path = '/contacts') {
-  await page.goto(path);
-  // The frontend marks the body once the WASM has taken over the server's HTML.
-  await page.waitForSelector('body[data-hydrated]');
-}
-
-function rows(page: Page): Locator {
-  return page.locator('tbody tr.contact-row');
-}
 
 async function rowIds(page: Page): Promise<string[]> {
   return rows(page).evaluateAll((rs) => rs.map((r) => r.getAttribute('data-contact-id') ?? ''));

@@ -1,13 +1,5 @@
 import { test, expect, Page, Locator } from '@playwright/test';
-
-async function open(page: Page, path = '/contacts') {
-  await page.goto(path);
-  await page.waitForSelector('body[data-hydrated]');
-}
-
-function rows(page: Page): Locator {
-  return page.locator('tbody tr.contact-row');
-}
+import { open, rows, headers } from './helpers';
 
 async function total(page: Page): Promise<number> {
   const text = await page.locator('#contacts-total').innerText();
@@ -17,7 +9,7 @@ async function total(page: Page): Promise<number> {
 
 // Each row: [campaign opt-in checked, plan cell text].
 async function optInAndPlan(page: Page): Promise<[boolean, string][]> {
-  const heads = (await page.locator('thead th').allInnerTexts()).map((t) => t.replace(/[↕↓↑]/g, '').trim().toLowerCase());
+  const heads = await headers(page);
   const plan = heads.indexOf('plan');
   return rows(page).evaluateAll(
     (rs, i) =>

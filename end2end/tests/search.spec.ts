@@ -1,13 +1,5 @@
 import { test, expect, Page, Locator } from '@playwright/test';
-
-async function open(page: Page, path = '/contacts') {
-  await page.goto(path);
-  await page.waitForSelector('body[data-hydrated]');
-}
-
-function rows(page: Page): Locator {
-  return page.locator('tbody tr.contact-row');
-}
+import { open, rows } from './helpers';
 
 test('typing a search shows only matching rows once typing pauses', async ({ page }) => {
   await open(page);

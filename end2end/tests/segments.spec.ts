@@ -1,13 +1,5 @@
 import { test, expect, Page, Locator } from '@playwright/test';
-
-async function open(page: Page, path = '/contacts') {
-  await page.goto(path);
-  await page.waitForSelector('body[data-hydrated]');
-}
-
-function rows(page: Page): Locator {
-  return page.locator('tbody tr.contact-row');
-}
+import { open, rows, headers } from './helpers';
 
 test('save a filter as a segment, select it: the banner count equals the footer total', async ({ page }) => {
   await open(page);
@@ -39,7 +31,7 @@ test('save a filter as a segment, select it: the banner count equals the footer 
 
   const bannerCount = (await banner.locator('.segment-count').innerText()).match(/^([\d,]+)/)![1];
   await expect(page.locator('#contacts-total')).toHaveText(new RegExp(`of ${bannerCount} contacts?$`));
-  const heads = (await page.locator('thead th').allInnerTexts()).map((t) => t.replace(/[↕↓↑]/g, '').trim().toLowerCase());
+  const heads = await headers(page);
   const planIndex = heads.indexOf('plan');
   const plans = await rows(page).evaluateAll((rs, i) => rs.map((r) => (r.children[i] as HTMLElement).innerText.trim()), planIndex);
   for (const plan of plans) {

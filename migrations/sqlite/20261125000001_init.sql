@@ -29,7 +29,6 @@ CREATE TABLE contacts (
 CREATE INDEX contacts_ws_last_interaction ON contacts (workspace_id, last_interaction_at DESC, id DESC);
 CREATE INDEX contacts_ws_created ON contacts (workspace_id, created_at DESC, id DESC);
 CREATE INDEX contacts_ws_name ON contacts (workspace_id, name, id);
-CREATE INDEX contacts_ws_email ON contacts (workspace_id, email);
 
 CREATE TABLE contact_field_defs (
     id           INTEGER PRIMARY KEY,
@@ -53,7 +52,6 @@ CREATE TABLE contact_field_values (
     number_value DOUBLE PRECISION,
     PRIMARY KEY (contact_id, field_id)
 );
-CREATE INDEX contact_field_values_field ON contact_field_values (field_id, value);
 
 CREATE TABLE labels (
     id           INTEGER PRIMARY KEY,
@@ -99,7 +97,6 @@ CREATE TABLE conversation_field_values (
     number_value    DOUBLE PRECISION,
     PRIMARY KEY (conversation_id, field_id)
 );
-CREATE INDEX conversation_field_values_field ON conversation_field_values (field_id, value);
 
 CREATE TABLE messages (
     id              INTEGER PRIMARY KEY,

@@ -9,24 +9,24 @@ CREATE VIRTUAL TABLE contact_search USING fts5(
     contentless_delete = 1
 );
 
-INSERT INTO contact_search (rowid, body)
-SELECT c.id,
+-- The search text of each contact, in one place for the index and its triggers.
+CREATE VIEW contact_search_text AS
+SELECT c.id AS id,
        c.name || ' ' || COALESCE(c.email, '') || ' ' || COALESCE(c.phone, '') || ' ' ||
        COALESCE((SELECT group_concat(v.value, ' ') FROM contact_field_values v WHERE v.contact_id = c.id), '')
+       AS body
 FROM contacts c;
 
--- The search text of one contact, rebuilt by the triggers below.
+INSERT INTO contact_search (rowid, body) SELECT id, body FROM contact_search_text;
+
+-- Triggers run after the change, so the view already shows the new text.
 CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN
-    INSERT INTO contact_search (rowid, body) VALUES (NEW.id,
-        NEW.name || ' ' || COALESCE(NEW.email, '') || ' ' || COALESCE(NEW.phone, '') || ' ' ||
-        COALESCE((SELECT group_concat(v.value, ' ') FROM contact_field_values v WHERE v.contact_id = NEW.id), ''));
+    INSERT INTO contact_search (rowid, body) SELECT id, body FROM contact_search_text WHERE id = NEW.id;
 END;
 
 CREATE TRIGGER contacts_search_update AFTER UPDATE OF name, email, phone ON contacts BEGIN
     DELETE FROM contact_search WHERE rowid = OLD.id;
-    INSERT INTO contact_search (rowid, body) VALUES (NEW.id,
-        NEW.name || ' ' || COALESCE(NEW.email, '') || ' ' || COALESCE(NEW.phone, '') || ' ' ||
-        COALESCE((SELECT group_concat(v.value, ' ') FROM contact_field_values v WHERE v.contact_id = NEW.id), ''));
+    INSERT INTO contact_search (rowid, body) SELECT id, body FROM contact_search_text WHERE id = NEW.id;
 END;
 
 CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN
@@ -38,27 +38,18 @@ END;
 CREATE TRIGGER contact_field_values_search_insert AFTER INSERT ON contact_field_values
 WHEN EXISTS (SELECT 1 FROM contacts WHERE id = NEW.contact_id) BEGIN
     DELETE FROM contact_search WHERE rowid = NEW.contact_id;
-    INSERT INTO contact_search (rowid, body)
-    SELECT c.id, c.name || ' ' || COALESCE(c.email, '') || ' ' || COALESCE(c.phone, '') || ' ' ||
-           COALESCE((SELECT group_concat(v.value, ' ') FROM contact_field_values v WHERE v.contact_id = c.id), '')
-    FROM contacts c WHERE c.id = NEW.contact_id;
+    INSERT INTO contact_search (rowid, body) SELECT id, body FROM contact_search_text WHERE id = NEW.contact_id;
 END;
 
 CREATE TRIGGER contact_field_values_search_update AFTER UPDATE ON contact_field_values BEGIN
     DELETE FROM contact_search WHERE rowid = NEW.contact_id;
-    INSERT INTO contact_search (rowid, body)
-    SELECT c.id, c.name || ' ' || COALESCE(c.email, '') || ' ' || COALESCE(c.phone, '') || ' ' ||
-           COALESCE((SELECT group_concat(v.value, ' ') FROM contact_field_values v WHERE v.contact_id = c.id), '')
-    FROM contacts c WHERE c.id = NEW.contact_id;
+    INSERT INTO contact_search (rowid, body) SELECT id, body FROM contact_search_text WHERE id = NEW.contact_id;
 END;
 
 CREATE TRIGGER contact_field_values_search_delete AFTER DELETE ON contact_field_values
 WHEN EXISTS (SELECT 1 FROM contacts WHERE id = OLD.contact_id) BEGIN
     DELETE FROM contact_search WHERE rowid = OLD.contact_id;
-    INSERT INTO contact_search (rowid, body)
-    SELECT c.id, c.name || ' ' || COALESCE(c.email, '') || ' ' || COALESCE(c.phone, '') || ' ' ||
-           COALESCE((SELECT group_concat(v.value, ' ') FROM contact_field_values v WHERE v.contact_id = c.id), '')
-    FROM contacts c WHERE c.id = OLD.contact_id;
+    INSERT INTO contact_search (rowid, body) SELECT id, body FROM contact_search_text WHERE id = OLD.contact_id;
 END;
 
 -- Names sort without regard to (ASCII) case: "alice" between "Adam" and "Bob".

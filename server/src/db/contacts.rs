@@ -1,6 +1,6 @@
 //! Reading contacts for the table and the details drawer.
 
-use super::filter_sql::push_filter;
+use super::filter_sql::{escape_like, push_filter};
 use super::store_error;
 use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
 use app::domain::{
@@ -404,13 +404,12 @@ impl SqlStore {
             return Ok(SearchPlan::Like(format!("%{}%", escape_like(text))));
         }
         let phrase = fts_phrase(text);
-        let ids: Vec<(i64,)> = sqlx::query_as(
-            "SELECT rowid FROM contact_search WHERE contact_search MATCH ? LIMIT ?",
-        )
-        .bind(&phrase)
-        .bind(FEW_MATCHES + 1)
-        .fetch_all(&self.pool)
-        .await?;
+        let ids: Vec<(i64,)> =
+            sqlx::query_as("SELECT rowid FROM contact_search WHERE contact_search MATCH ? LIMIT ?")
+                .bind(&phrase)
+                .bind(FEW_MATCHES + 1)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(if ids.len() as i64 > FEW_MATCHES {
             SearchPlan::Common(phrase)
         } else {
@@ -421,7 +420,12 @@ impl SqlStore {
 
 /// The rows the table shows: the workspace's contacts, narrowed by the search.
 /// `counting` picks the form that is cheaper for a COUNT over all matches.
-fn push_where(q: &mut QueryBuilder<'_, Sqlite>, workspace: WorkspaceId, plan: &SearchPlan, counting: bool) {
+fn push_where(
+    q: &mut QueryBuilder<'_, Sqlite>,
+    workspace: WorkspaceId,
+    plan: &SearchPlan,
+    counting: bool,
+) {
     if let SearchPlan::Ids(ids) = plan {
         // Look the few ids up and sort them; the unary `+` keeps SQLite from
         // walking the workspace's sort index past a million rows instead.
@@ -467,18 +471,6 @@ fn push_where(q: &mut QueryBuilder<'_, Sqlite>, workspace: WorkspaceId, plan: &S
 /// character the user types has a query meaning.
 fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
-}
-
-/// Escapes LIKE's wildcards so they match themselves (with `ESCAPE '\'`).
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// ORDER BY for a sort, from a fixed list; each matches an index of `contacts`.
@@ -564,7 +556,10 @@ impl ContactStore for SqlStore {
             ..query.clone()
         };
         let filtered = search.is_some() || !query.filter.conditions.is_empty();
-        let plan = self.search_plan(search.as_ref()).await.map_err(store_error)?;
+        let plan = self
+            .search_plan(search.as_ref())
+            .await
+            .map_err(store_error)?;
         let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
         push_where(&mut q, workspace.id, &plan, false);
         push_filter(&mut q, &query.filter, &schema, now)

@@ -138,7 +138,8 @@ where
     sep.push_unseparated(")");
 }
 
-fn like_escape(text: &str) -> String {
+/// Escapes LIKE's wildcards so they match themselves (with `ESCAPE '\\'`).
+pub(crate) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         if matches!(ch, '%' | '_' | '\\') {
@@ -184,13 +185,13 @@ fn push_text_positive(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, op: O
         Op::Contains => {
             q.push(col)
                 .push(" LIKE ")
-                .push_bind(format!("%{}%", like_escape(&needle)))
+                .push_bind(format!("%{}%", escape_like(&needle)))
                 .push(" ESCAPE '\\'");
         }
         Op::StartsWith => {
             q.push(col)
                 .push(" LIKE ")
-                .push_bind(format!("{}%", like_escape(&needle)))
+                .push_bind(format!("{}%", escape_like(&needle)))
                 .push(" ESCAPE '\\'");
         }
         _ => {
