@@ -127,22 +127,34 @@ pub enum SortKey {
     CreatedAt,
     #[default]
     LastInteraction,
+    /// A custom contact field, by definition id; empty values always come last.
+    Field(i64),
 }
 
 impl SortKey {
     pub const ALL: [SortKey; 3] = [SortKey::Name, SortKey::CreatedAt, SortKey::LastInteraction];
 
-    pub fn as_str(self) -> &'static str {
+    /// The name in the URL's `sort`.
+    pub fn param(self) -> String {
         match self {
-            SortKey::Name => "name",
-            SortKey::CreatedAt => "created_at",
-            SortKey::LastInteraction => "last_interaction",
+            SortKey::Name => "name".into(),
+            SortKey::CreatedAt => "created_at".into(),
+            SortKey::LastInteraction => "last_interaction".into(),
+            SortKey::Field(id) => format!("field:{id}"),
         }
     }
 
-    /// The direction a first click sorts in: names A to Z, dates newest first.
+    fn from_param(s: &str) -> Option<SortKey> {
+        if let Some(id) = s.strip_prefix("field:") {
+            return id.parse().ok().filter(|id| *id > 0).map(SortKey::Field);
+        }
+        SortKey::ALL.into_iter().find(|k| k.param() == s)
+    }
+
+    /// The direction a first click sorts in: names and fields A to Z, dates
+    /// newest first.
     pub fn natural_descending(self) -> bool {
-        !matches!(self, SortKey::Name)
+        matches!(self, SortKey::CreatedAt | SortKey::LastInteraction)
     }
 }
 
@@ -170,7 +182,7 @@ impl Sort {
             Some(rest) => (true, rest),
             None => (false, s),
         };
-        let key = SortKey::ALL.into_iter().find(|k| k.as_str() == name)?;
+        let key = SortKey::from_param(name)?;
         Some(Sort { key, descending })
     }
 
@@ -178,7 +190,7 @@ impl Sort {
         format!(
             "{}{}",
             if self.descending { "-" } else { "" },
-            self.key.as_str()
+            self.key.param()
         )
     }
 
@@ -416,6 +428,17 @@ mod tests {
             }
         }
         assert_eq!(Sort::parse("email"), None);
+        assert_eq!(Sort::parse("field:x"), None);
+        let by_field = Sort::parse("-field:12").unwrap();
+        assert_eq!(
+            (by_field.key, by_field.descending),
+            (SortKey::Field(12), true)
+        );
+        assert_eq!(by_field.to_param(), "-field:12");
+        assert_eq!(
+            Sort::default().toggled(SortKey::Field(3)).to_param(),
+            "field:3"
+        );
         let default = Sort::default();
         assert_eq!(default.to_param(), "-last_interaction");
         let by_name = default.toggled(SortKey::Name);

@@ -330,3 +330,79 @@ async fn a_common_term_pages_and_counts_the_same_as_a_rare_one() {
     // Contacts without messages come last, by id descending.
     assert_eq!(last[9], "Maria 7");
 }
+
+#[tokio::test]
+async fn sorting_by_a_custom_field_puts_empty_values_last_in_both_directions() {
+    let app = spawn_app().await;
+    let ws = workspace(&app.pool, "Acme").await;
+    let field = |key: &'static str, t: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64,)>(
+                "INSERT INTO contact_field_defs (workspace_id, key, label, field_type, options, position) \
+                 VALUES (?, ?, ?, ?, '[]', 1) RETURNING id",
+            )
+            .bind(ws)
+            .bind(key)
+            .bind(key)
+            .bind(t)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .0
+        }
+    };
+    let score = field("score", "number").await;
+    let company = field("company", "text").await;
+    let mut ids = Vec::new();
+    for (name, age) in [("A", 1), ("B", 2), ("C", 3), ("D", 4)] {
+        ids.push(contact(&app.pool, ws, name, None, None, age).await);
+    }
+    // Scores 10, 9.5, none, 100; companies "beta", "Alpha", "gamma", none.
+    for (id, number, text) in [
+        (ids[0], Some(10.0), Some("beta")),
+        (ids[1], Some(9.5), Some("Alpha")),
+        (ids[2], None, Some("gamma")),
+        (ids[3], Some(100.0), None),
+    ] {
+        if let Some(n) = number {
+            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) VALUES (?, ?, ?, ?, ?)")
+                .bind(id).bind(score).bind(n.to_string()).bind(n).bind(n.to_string())
+                .execute(&app.pool).await.unwrap();
+        }
+        if let Some(t) = text {
+            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, value_fold) VALUES (?, ?, ?, ?)")
+                .bind(id).bind(company).bind(t).bind(t.to_lowercase())
+                .execute(&app.pool).await.unwrap();
+        }
+    }
+    let by =
+        |id: i64, descending: bool| json!({ "key": { "field": id }, "descending": descending });
+    assert_eq!(
+        list(&app, "", by(score, false), 1).await.0,
+        ["B", "A", "D", "C"],
+        "numbers, not text"
+    );
+    assert_eq!(
+        list(&app, "", by(score, true), 1).await.0,
+        ["D", "A", "B", "C"]
+    );
+    assert_eq!(
+        list(&app, "", by(company, false), 1).await.0,
+        ["B", "A", "C", "D"],
+        "case-insensitive"
+    );
+    assert_eq!(
+        list(&app, "", by(company, true), 1).await.0,
+        ["C", "A", "B", "D"]
+    );
+    let (_, html) = app
+        .get_html(&format!("/contacts?sort=-field:{score}"))
+        .await;
+    assert!(html.contains("aria-sort=\"descending\""));
+    // A deleted field falls back to the default order instead of failing.
+    assert_eq!(
+        list(&app, "", by(987_654, false), 1).await.0,
+        ["A", "B", "C", "D"]
+    );
+}

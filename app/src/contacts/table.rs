@@ -90,6 +90,10 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
                                     </th>
                                 }
                                 .into_any(),
+                                FieldRef::Custom(id) => view! {
+                                    <SortableHeader label=def.label.clone() key=SortKey::Field(*id) url=url.clone()/>
+                                }
+                                .into_any(),
                                 _ => view! { <th scope="col">{def.label.clone()}</th> }.into_any(),
                             })
                             .collect_view()}
@@ -123,7 +127,7 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
 
 /// A column header that sorts by its column; a second click reverses the order.
 #[component]
-fn SortableHeader(label: &'static str, key: SortKey, url: ContactsUrl) -> impl IntoView {
+fn SortableHeader(#[prop(into)] label: String, key: SortKey, url: ContactsUrl) -> impl IntoView {
     let active = url.sort.key == key;
     let aria_sort = match (active, url.sort.descending) {
         (false, _) => "none",

@@ -473,16 +473,42 @@ fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-/// ORDER BY for a sort, from a fixed list; each matches an index of `contacts`.
-fn order_by(sort: Sort) -> &'static str {
-    match (sort.key, sort.descending) {
-        (SortKey::LastInteraction, true) => "last_interaction_at DESC, id DESC",
-        (SortKey::LastInteraction, false) => "last_interaction_at ASC, id ASC",
-        (SortKey::CreatedAt, true) => "created_at DESC, id DESC",
-        (SortKey::CreatedAt, false) => "created_at ASC, id ASC",
-        (SortKey::Name, true) => "name COLLATE NOCASE DESC, id DESC",
-        (SortKey::Name, false) => "name COLLATE NOCASE ASC, id ASC",
-    }
+/// ORDER BY for a sort. The built-in orders each match an index of `contacts`; a
+/// custom field sorts by its folded text (or its number), empty values last, with
+/// a full sort (see docs/benchmarks.md for what that costs at a million).
+fn push_order_by(q: &mut QueryBuilder<'_, Sqlite>, sort: Sort, schema: &Schema) {
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    q.push(" ORDER BY ");
+    let column = match sort.key {
+        SortKey::LastInteraction => "last_interaction_at",
+        SortKey::CreatedAt => "created_at",
+        SortKey::Name => "name COLLATE NOCASE",
+        SortKey::Field(id) => {
+            let kind = schema.kind(FieldRef::Custom(id));
+            let Some(kind) = kind else {
+                // A field deleted since the link was made: the default order.
+                q.push("last_interaction_at DESC, id DESC");
+                return;
+            };
+            let value = if kind == app::filter::Kind::Number {
+                "number_value"
+            } else {
+                "value_fold"
+            };
+            for part in ["IS NULL", dir] {
+                q.push("(SELECT v.")
+                    .push(value)
+                    .push(" FROM contact_field_values v WHERE v.contact_id = contacts.id AND v.field_id = ")
+                    .push_bind(id)
+                    .push(" AND v.value NOT IN ('', '[]')) ")
+                    .push(part)
+                    .push(", ");
+            }
+            q.push("id ").push(dir);
+            return;
+        }
+    };
+    q.push(column).push(" ").push(dir).push(", id ").push(dir);
 }
 
 fn push_id_list(q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
@@ -564,7 +590,7 @@ impl ContactStore for SqlStore {
         push_where(&mut q, workspace.id, &plan, false);
         push_filter(&mut q, &query.filter, &schema, now)
             .map_err(|(i, e)| StoreError::InvalidCondition(i, e))?;
-        q.push(" ORDER BY ").push(order_by(query.sort));
+        push_order_by(&mut q, query.sort, &schema);
         q.push(" LIMIT ").push_bind(i64::from(PAGE_SIZE));
         q.push(" OFFSET ").push_bind(query.offset() as i64);
         let records: Vec<ContactRecord> = if broken {
