@@ -1,5 +1,5 @@
 import { test, expect, Page, Locator } from '@playwright/test';
-import { open, rows } from './helpers';
+import { open, rows, headers } from './helpers';
 
 test('typing a search shows only matching rows once typing pauses', async ({ page }) => {
   await open(page);
@@ -60,4 +60,25 @@ test('changing the search returns to page 1', async ({ page }) => {
   await expect(page).toHaveURL(/q=example/);
   await expect(page).not.toHaveURL(/page=5/);
   await expect(page.locator('#contacts-total')).toHaveText(/^Showing 1–10 of /);
+});
+
+test('a custom field column sorts by its values, empty ones last', async ({ page }) => {
+  await open(page);
+  const header = page.getByRole('columnheader', { name: /Lifetime value/ });
+  await header.getByRole('link').click();
+  await expect(page).toHaveURL(/sort=field%3A\d+|sort=field:\d+/);
+  await expect(header).toHaveAttribute('aria-sort', 'ascending');
+  const index = (await headers(page)).indexOf('lifetime value');
+  const values = await rows(page).evaluateAll(
+    (rs, i) => rs.map((r) => (r.children[i] as HTMLElement).innerText.trim()),
+    index,
+  );
+  const numbers = values.filter((v) => v !== '').map(Number);
+  expect(numbers.length).toBeGreaterThan(0);
+  expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+  // Empty values never come before a value.
+  const firstEmpty = values.indexOf('');
+  if (firstEmpty >= 0) {
+    expect(values.slice(firstEmpty).every((v) => v === '')).toBe(true);
+  }
 });
