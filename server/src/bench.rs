@@ -111,6 +111,10 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         (format!("page {middle}"), format!("/contacts?page={middle}")),
         ("sorted by name".into(), "/contacts?sort=name".into()),
         (
+            "sorted by a number field".into(),
+            field_sort(&app_pool).await?,
+        ),
+        (
             "search, rare term".into(),
             format!("/contacts?q={}", rare.replace('@', "%40")),
         ),
@@ -145,6 +149,17 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         out.push_str(&line);
     }
     Ok(out)
+}
+
+/// The URL of the table sorted by the seed's "lifetime value" number field.
+async fn field_sort(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
+    let id: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM contact_field_defs WHERE key = 'lifetime_value' LIMIT 1")
+            .fetch_optional(pool)
+            .await?;
+    Ok(id.map_or("/contacts".into(), |(id,)| {
+        format!("/contacts?sort=field:{id}")
+    }))
 }
 
 /// The URL of a three-condition filter: a custom field, a date range and a label.
