@@ -40,7 +40,15 @@ async fn time_get(app: &axum::Router, uri: &str, iterations: usize) -> Result<Ti
             .body(Body::empty())
             .expect("valid request");
         let start = Instant::now();
-        let response = app.clone().oneshot(request).await.expect("infallible");
+        // Each request runs in its own task, as in the server, so a rare panic
+        // in rendering fails that request instead of the whole benchmark.
+        let response = match tokio::spawn(app.clone().oneshot(request)).await {
+            Ok(response) => response.expect("infallible"),
+            Err(err) => {
+                eprintln!("GET {uri} failed: {err}");
+                continue;
+            }
+        };
         let status = response.status();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
