@@ -48,16 +48,37 @@ pub async fn list_contacts(query: ListQuery) -> Result<Listing, AppError> {
 
 #[component]
 pub fn ContactsPage() -> impl IntoView {
-    // The router's own query memo: it outlives this page's owner, which a memo
-    // made here from `use_query_map` did not always do during server rendering.
+    // The page's own copy of the URL state. On the server it is read once: memos
+    // over the router's location were sometimes recomputed after the router had
+    // been disposed, panicking mid-render. In the browser an effect keeps it in
+    // step with navigation (effects never run on the server).
     let params = use_location().query;
-    let url = Memo::new(move |_| {
-        params
-            .try_with(ContactsUrl::from_params)
-            .unwrap_or_default()
+    let initial = params
+        .try_with_untracked(ContactsUrl::from_params)
+        .unwrap_or_default();
+    // What the list asks for, reference-counted: the resource's task can outlive
+    // this page's owner on the server, and must not read a disposed signal.
+    let query = ArcRwSignal::new(initial.list_query());
+    let url = RwSignal::new(initial);
+    Effect::new({
+        let query = query.clone();
+        move |_| {
+            let Some(next) = params.try_with(ContactsUrl::from_params) else {
+                return;
+            };
+            let list = next.list_query();
+            if query.with_untracked(|q| *q != list) {
+                query.set(list);
+            }
+            if url
+                .try_with_untracked(|current| *current != next)
+                .unwrap_or(false)
+            {
+                url.set(next);
+            }
+        }
     });
-    let list_query = Memo::new(move |_| url.try_with(ContactsUrl::list_query).unwrap_or_default());
-    let listing = Resource::new(move || list_query.get(), list_contacts);
+    let listing = Resource::new(move || query.get(), list_contacts);
     let (pending, set_pending) = signal(false);
     provide_context(Selection(RwSignal::new(HashSet::new())));
     provide_context(ReloadList(Callback::new(move |_| listing.refetch())));
@@ -81,7 +102,7 @@ pub fn ContactsPage() -> impl IntoView {
                 </span>
             </header>
             <div class="toolbar">
-                <search::SearchBox url/>
+                <search::SearchBox url=url.read_only()/>
             </div>
             <Transition
                 fallback=|| view! { <TableSkeleton/> }

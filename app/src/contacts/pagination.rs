@@ -1,9 +1,10 @@
 //! Pagination: Previous / Next, page numbers with ellipses, all as plain links so
-//! the page lives in the URL.
+//! the page lives in the URL. Plain `<a>`: the router still navigates without a
+//! reload, and `<A>`'s active-link memo panicked in server renders whose owner
+//! was already gone.
 
 use super::url::ContactsUrl;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageItem {
@@ -59,9 +60,9 @@ pub fn Pagination(url: ContactsUrl, total_pages: u32) -> impl IntoView {
             .into_any(),
             PageItem::Page(n) => view! {
                 <li>
-                    <A href=url.with_page(n).href() attr:class="page">
+                    <a href=url.with_page(n).href() class="page">
                         <span class="visually-hidden">"Page "</span>{n}
-                    </A>
+                    </a>
                 </li>
             }
             .into_any(),
@@ -70,12 +71,12 @@ pub fn Pagination(url: ContactsUrl, total_pages: u32) -> impl IntoView {
     view! {
         <nav class="pagination" aria-label="Pagination">
             {match prev {
-                Some(href) => view! { <A href=href attr:class="button" attr:rel="prev">"Previous"</A> }.into_any(),
+                Some(href) => view! { <a href=href class="button" rel="prev">"Previous"</a> }.into_any(),
                 None => view! { <span class="button disabled" aria-disabled="true">"Previous"</span> }.into_any(),
             }}
             <ul>{items}</ul>
             {match next {
-                Some(href) => view! { <A href=href attr:class="button" attr:rel="next">"Next"</A> }.into_any(),
+                Some(href) => view! { <a href=href class="button" rel="next">"Next"</a> }.into_any(),
                 None => view! { <span class="button disabled" aria-disabled="true">"Next"</span> }.into_any(),
             }}
         </nav>

@@ -9,7 +9,7 @@ use leptos_router::{hooks::use_navigate, NavigateOptions};
 pub const DEBOUNCE_MS: u32 = 250;
 
 #[component]
-pub fn SearchBox(url: Memo<ContactsUrl>) -> impl IntoView {
+pub fn SearchBox(url: ReadSignal<ContactsUrl>) -> impl IntoView {
     let text = RwSignal::new(url.with_untracked(|u| u.q.clone()));
     // Back, forward and links change the URL: the box follows it.
     Effect::new(move |_| {

@@ -5,7 +5,7 @@ use crate::domain::{ContactPage, ContactRow, FieldDef, SortKey};
 use crate::filter::FieldRef;
 use crate::format;
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_navigate};
+use leptos_router::hooks::use_navigate;
 use std::collections::HashSet;
 
 /// Which contacts are ticked, shared by the rows and the header checkbox.
@@ -142,10 +142,10 @@ fn SortableHeader(#[prop(into)] label: String, key: SortKey, url: ContactsUrl) -
     let href = url.with_sort(url.sort.toggled(key)).href();
     view! {
         <th scope="col" aria-sort=aria_sort class="sortable" class:sorted=active>
-            <A href=href attr:class="sort-link">
+            <a href=href class="sort-link">
                 {label}
                 <span class="sort-arrow" aria-hidden="true">{arrow}</span>
-            </A>
+            </a>
         </th>
     }
 }
