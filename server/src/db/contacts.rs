@@ -23,10 +23,6 @@ impl SqlStore {
     pub fn new(pool: SqlitePool) -> Self {
         SqlStore { pool }
     }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
 }
 
 fn now_ms() -> i64 {
