@@ -13,6 +13,8 @@ pub struct Workspace {
     pub id: WorkspaceId,
     pub name: String,
     pub contact_count: i64,
+    /// Bumped on every change to the workspace's contacts: Live mode's cheap check.
+    pub change_seq: i64,
 }
 
 /// The types a custom field can have, for contacts and for conversations alike.
@@ -393,6 +395,115 @@ pub struct ContactDetails {
     pub conversations: Vec<ConversationSummary>,
     pub conversation_count: i64,
     pub now: i64,
+}
+
+/// A value of a contact that can be edited, inline or in the editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum EditField {
+    Name,
+    Email,
+    Phone,
+    AvatarUrl,
+    CampaignOptIn,
+    /// A custom contact field, by definition id.
+    Custom(i64),
+}
+
+impl EditField {
+    /// The name errors use to point at the field (and the form's input ids).
+    pub fn key(self) -> String {
+        match self {
+            EditField::Name => "name".into(),
+            EditField::Email => "email".into(),
+            EditField::Phone => "phone".into(),
+            EditField::AvatarUrl => "avatar_url".into(),
+            EditField::CampaignOptIn => "campaign_opt_in".into(),
+            EditField::Custom(id) => format!("field-{id}"),
+        }
+    }
+
+    /// The stored value of this field in a row, as text ("true"/"false" for the switch).
+    pub fn value_in(self, row: &ContactRow) -> Option<String> {
+        match self {
+            EditField::Name => Some(row.name.clone()),
+            EditField::Email => row.email.clone(),
+            EditField::Phone => row.phone.clone(),
+            EditField::AvatarUrl => row.avatar_url.clone(),
+            EditField::CampaignOptIn => Some(row.campaign_opt_in.to_string()),
+            EditField::Custom(id) => row.field(id).map(str::to_string),
+        }
+    }
+
+    /// Puts a stored value into a row, as a save returned it.
+    pub fn set_in(self, row: &mut ContactRow, value: Option<String>) {
+        match self {
+            EditField::Name => row.name = value.unwrap_or_default(),
+            EditField::Email => row.email = value,
+            EditField::Phone => row.phone = value,
+            EditField::AvatarUrl => row.avatar_url = value,
+            EditField::CampaignOptIn => row.campaign_opt_in = value.as_deref() == Some("true"),
+            EditField::Custom(id) => {
+                row.fields.retain(|v| v.field_id != id);
+                if let Some(value) = value {
+                    row.fields.push(FieldValue { field_id: id, value });
+                }
+            }
+        }
+    }
+}
+
+/// One change to save: the value the user saw (`expected`, as stored) and the
+/// value typed (`value`; empty clears the field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: EditField,
+    pub expected: Option<String>,
+    pub value: String,
+}
+
+/// A change after validation: the canonical value to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CleanChange {
+    pub field: EditField,
+    pub expected: Option<String>,
+    pub value: Option<String>,
+}
+
+/// What a save stored: the contact's new version and each saved value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedContact {
+    pub version: i64,
+    pub values: Vec<(EditField, Option<String>)>,
+}
+
+/// How a save went in storage.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveOutcome {
+    Saved(SavedContact),
+    /// The field changed since the user saw it: nothing was written.
+    Conflict {
+        field: EditField,
+        current: Option<String>,
+    },
+    /// The contact is gone (deleted meanwhile, or never in this workspace).
+    NotFound,
+}
+
+/// The contacts a bulk action applies to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DeleteTarget {
+    /// Contacts ticked one by one.
+    Ids(Vec<ContactId>),
+    /// Every contact the list query matches, across pages.
+    Matching(ListQuery),
+}
+
+/// What the delete confirmation tells before anything is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteSummary {
+    pub total: i64,
+    pub with_conversations: i64,
 }
 
 #[cfg(test)]

@@ -15,6 +15,14 @@ pub enum AppError {
     NotFound(String),
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// Someone else changed the same value since the user loaded it.
+    #[error("{message}")]
+    Conflict {
+        field: String,
+        message: String,
+        /// The value stored now, so the user can decide.
+        current: Option<String>,
+    },
     #[error("There is no workspace yet.")]
     NoWorkspace,
     #[error("The database cannot be reached right now. Try again in a moment.")]
@@ -31,9 +39,18 @@ impl AppError {
         match self {
             AppError::NotFound(_) | AppError::NoWorkspace => 404,
             AppError::Invalid { .. } => 422,
+            AppError::Conflict { .. } => 409,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
             AppError::Network => 502,
+        }
+    }
+
+    /// The field a message belongs next to, when it is about one field.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } | AppError::Conflict { field, .. } => Some(field),
+            _ => None,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod format;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod validate;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};

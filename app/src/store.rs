@@ -3,7 +3,10 @@
 //! The server crate implements [`ContactStore`] with sqlx and provides it as context;
 //! server functions reach it only through [`store`] and [`current_workspace`].
 
-use crate::domain::{ContactDetails, ContactId, ContactPage, ListQuery, Workspace, WorkspaceId};
+use crate::domain::{
+    CleanChange, ContactDetails, ContactId, ContactPage, DeleteSummary, DeleteTarget, ListQuery,
+    SaveOutcome, Workspace, WorkspaceId,
+};
 use crate::error::AppError;
 use crate::filter::{FieldRef, Filter};
 use std::{future::Future, sync::Arc};
@@ -72,6 +75,32 @@ pub trait ContactStore: Send + Sync + 'static {
         workspace: WorkspaceId,
         id: ContactId,
     ) -> Result<Option<ContactDetails>, StoreError>;
+
+    /// Saves validated changes to one contact in one transaction, against the
+    /// version the user saw: a field someone else changed since is a conflict,
+    /// and then nothing is written.
+    async fn save_contact(
+        &self,
+        workspace: WorkspaceId,
+        id: ContactId,
+        version: i64,
+        changes: &[CleanChange],
+    ) -> Result<SaveOutcome, StoreError>;
+
+    /// How many contacts a delete would remove, and how many of them have conversations.
+    async fn delete_summary(
+        &self,
+        workspace: &Workspace,
+        target: &DeleteTarget,
+    ) -> Result<DeleteSummary, StoreError>;
+
+    /// Deletes the contacts with their conversations and messages, all or nothing.
+    /// Returns how many were deleted.
+    async fn delete_contacts(
+        &self,
+        workspace: &Workspace,
+        target: &DeleteTarget,
+    ) -> Result<i64, StoreError>;
 }
 
 pub type SharedStore = Arc<dyn ContactStore>;

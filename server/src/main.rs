@@ -42,6 +42,20 @@ enum Command {
         #[arg(long, default_value = "Demo")]
         workspace: String,
     },
+    /// Add one contact (as if they had just written in), checked like an edit.
+    AddContact {
+        #[arg(long, default_value = "Demo")]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// Their first message, which opens a conversation.
+        #[arg(long)]
+        message: Option<String>,
+    },
     /// Measure server-side timings over generated data.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
@@ -119,6 +133,27 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 workspace,
                 report.elapsed.as_secs_f64()
             );
+        }
+        Command::AddContact {
+            workspace,
+            name,
+            email,
+            phone,
+            message,
+        } => {
+            let pool = db::connect(&url).await?;
+            let id = db::add_contact(
+                &pool,
+                &workspace,
+                &db::NewContact {
+                    name: &name,
+                    email: email.as_deref(),
+                    phone: phone.as_deref(),
+                    message: message.as_deref(),
+                },
+            )
+            .await?;
+            println!("Added contact {id} to workspace {workspace:?}.");
         }
         Command::Bench {
             contacts,

@@ -1,6 +1,8 @@
 //! Viewing Contact Details: the drawer with the full profile, custom fields and
-//! recent conversations with their latest messages, labels and status.
+//! recent conversations with their latest messages, labels and status. In edit
+//! mode it holds the contact editor.
 
+use super::editor::ContactEditor;
 use super::table::Avatar;
 use crate::domain::{ContactDetails, ConversationSummary, FieldDef};
 use crate::error::AppError;
@@ -29,8 +31,24 @@ pub async fn get_contact_details(id: i64) -> Result<ContactDetails, AppError> {
 }
 
 #[component]
-pub fn DetailsDrawer(id: i64, on_close: Callback<()>) -> impl IntoView {
+pub fn DetailsDrawer(
+    id: i64,
+    /// Whether the drawer shows the contact editor.
+    edit: Signal<bool>,
+    /// Switches between viewing and editing.
+    set_edit: Callback<bool>,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let details = Resource::new(move || id, get_contact_details);
+    let reload = use_context::<super::ReloadList>();
+    let on_saved = Callback::new(move |_| {
+        details.refetch();
+        set_edit.run(false);
+        if let Some(super::ReloadList(reload)) = reload {
+            reload.run(());
+        }
+    });
+    let on_cancel = Callback::new(move |_| set_edit.run(false));
     let close_button = NodeRef::<html::Button>::new();
     // Focus moves into the drawer when it opens, so keyboard users land in it.
     Effect::new(move |_| {
@@ -54,7 +72,9 @@ pub fn DetailsDrawer(id: i64, on_close: Callback<()>) -> impl IntoView {
             on:keydown=on_keydown
         >
             <header class="drawer-header">
-                <h2 id="drawer-title">"Contact details"</h2>
+                <h2 id="drawer-title">
+                    {move || if edit.get() { "Edit contact" } else { "Contact details" }}
+                </h2>
                 <button
                     class="icon-button"
                     node_ref=close_button
@@ -67,7 +87,27 @@ pub fn DetailsDrawer(id: i64, on_close: Callback<()>) -> impl IntoView {
             <Suspense fallback=|| view! { <p class="drawer-loading" role="status">"Loading contact…"</p> }>
                 {move || Suspend::new(async move {
                     match details.await {
-                        Ok(details) => view! { <DetailsBody details/> }.into_any(),
+                        Ok(details) => view! {
+                            {move || if edit.get() {
+                                view! {
+                                    <div class="drawer-body">
+                                        <ContactEditor details=details.clone() on_saved on_cancel/>
+                                    </div>
+                                }
+                                .into_any()
+                            } else {
+                                view! {
+                                    <div class="drawer-tools">
+                                        <button type="button" class="button" on:click=move |_| set_edit.run(true)>
+                                            "Edit contact"
+                                        </button>
+                                    </div>
+                                    <DetailsBody details=details.clone()/>
+                                }
+                                .into_any()
+                            }}
+                        }
+                        .into_any(),
                         Err(err) => view! {
                             <div class="state" role="alert">
                                 <p>{err.to_string()}</p>

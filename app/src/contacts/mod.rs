@@ -1,8 +1,12 @@
 //! The All Contacts view. Each submodule is one part of the spec.
 
+pub mod bulk_delete;
 pub mod columns;
 pub mod details;
+pub mod editor;
 pub mod filters;
+pub mod inline_edit;
+pub mod live;
 pub mod pagination;
 pub mod search;
 pub mod segments;
@@ -18,7 +22,7 @@ use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use live::LiveFeed;
 use table::Selection;
 use url::ContactsUrl;
 
@@ -78,16 +82,43 @@ pub fn ContactsPage() -> impl IntoView {
             }
         }
     });
-    let listing = Resource::new(move || query.get(), list_contacts);
+    let listing = Resource::new({
+        let query = query.clone();
+        move || query.get()
+    }, list_contacts);
     let (pending, set_pending) = signal(false);
-    provide_context(Selection(RwSignal::new(HashSet::new())));
+    let selection = Selection::new();
+    provide_context(selection);
+    // A new list (another page, search, filter or segment) starts with nothing ticked.
+    Effect::new({
+        let query = query.clone();
+        move |previous: Option<ListQuery>| {
+            let current = query.get();
+            if previous.is_some_and(|p| p != current) {
+                selection.clear();
+            }
+            current
+        }
+    });
+    let feed = LiveFeed::new();
+    provide_context(feed);
     provide_context(ReloadList(Callback::new(move |_| listing.refetch())));
 
     let navigate = use_navigate();
-    let close_drawer = Callback::new(move |_| {
-        let href = url.read_untracked().with_contact(None).href();
+    let close_drawer = Callback::new({
+        let navigate = navigate.clone();
+        move |_| {
+            let href = url.read_untracked().with_contact(None).href();
+            navigate(&href, Default::default());
+        }
+    });
+    let set_edit = Callback::new(move |edit: bool| {
+        let href = url.read_untracked().with_edit(edit).href();
         navigate(&href, Default::default());
     });
+    // The drawer stays as it is while only other parts of the URL change.
+    let open_contact = Memo::new(move |_| url.try_with(|u| u.contact).flatten());
+    let editing = Signal::derive(move || url.try_with(|u| u.edit).unwrap_or(false));
 
     view! {
         <Title text="All Contacts"/>
@@ -103,6 +134,7 @@ pub fn ContactsPage() -> impl IntoView {
             </header>
             <div class="toolbar">
                 <search::SearchBox url=url.read_only()/>
+                <live::LiveToggle query=query.clone() feed/>
             </div>
             <Transition
                 fallback=|| view! { <TableSkeleton/> }
@@ -112,6 +144,8 @@ pub fn ContactsPage() -> impl IntoView {
                     match listing.await {
                         Ok(Listing::Page(page)) => {
                             let page = *page;
+                            // Live mode compares the counter with what this page shows.
+                            feed.seq.try_set_value(page.workspace.change_seq);
                             // Untracked: the table follows the listing, not every URL change
                             // (opening the drawer must not re-render it). `try_` because a
                             // server render can outlive the page's owner (see the notes).
@@ -168,9 +202,10 @@ pub fn ContactsPage() -> impl IntoView {
                 })}
             </Transition>
             {move || {
-                url.try_with(|u| u.contact)
+                open_contact
+                    .try_get()
                     .flatten()
-                    .map(|id| view! { <details::DetailsDrawer id on_close=close_drawer/> })
+                    .map(|id| view! { <details::DetailsDrawer id edit=editing set_edit on_close=close_drawer/> })
             }}
         </Shell>
     }

@@ -18,6 +18,8 @@ pub struct ContactsUrl {
     pub segment: Option<i64>,
     /// The contact whose details drawer is open.
     pub contact: Option<i64>,
+    /// Whether the drawer is the contact editor (`edit=1`).
+    pub edit: bool,
 }
 
 impl ContactsUrl {
@@ -45,6 +47,7 @@ impl ContactsUrl {
             .get("segment")
             .and_then(|c| c.trim().parse::<i64>().ok())
             .filter(|c| *c > 0);
+        let edit = contact.is_some() && params.get("edit").is_some_and(|e| e == "1");
         ContactsUrl {
             page,
             q,
@@ -52,6 +55,7 @@ impl ContactsUrl {
             filter,
             segment,
             contact,
+            edit,
         }
     }
 
@@ -85,6 +89,9 @@ impl ContactsUrl {
         }
         if let Some(id) = self.contact {
             parts.push(format!("contact={id}"));
+            if self.edit {
+                parts.push("edit=1".into());
+            }
         }
         if parts.is_empty() {
             "/contacts".to_string()
@@ -102,9 +109,19 @@ impl ContactsUrl {
         }
     }
 
+    /// Opens (or closes) the details drawer, in view mode.
     pub fn with_contact(&self, contact: Option<i64>) -> Self {
         ContactsUrl {
             contact,
+            edit: false,
+            ..self.clone()
+        }
+    }
+
+    /// The open drawer in edit mode (or back to view mode).
+    pub fn with_edit(&self, edit: bool) -> Self {
+        ContactsUrl {
+            edit: edit && self.contact.is_some(),
             ..self.clone()
         }
     }
@@ -215,6 +232,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(url.href(), "/contacts?page=3&contact=42");
+        assert_eq!(url.with_edit(true).href(), "/contacts?page=3&contact=42&edit=1");
+        assert!(
+            ContactsUrl::from_params(&params(&[("contact", "42"), ("edit", "1")])).edit
+        );
+        assert!(!ContactsUrl::from_params(&params(&[("edit", "1")])).edit);
+        assert!(!url.with_edit(true).with_contact(Some(7)).edit);
         assert_eq!(ContactsUrl::default().with_page(1).href(), "/contacts");
         assert_eq!(
             ContactsUrl::from_params(&params(&[("page", "3"), ("contact", "42")])),

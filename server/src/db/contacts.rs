@@ -1,12 +1,13 @@
-//! Reading contacts for the table and the details drawer.
+//! Reading contacts for the table and the details drawer; the port's implementation.
 
 use super::filter_sql::{escape_like, push_filter};
 use super::store_error;
 use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
 use app::domain::{
-    ActiveSegment, ContactDetails, ContactId, ContactPage, ContactRow, ConversationSummary,
+    ActiveSegment, CleanChange, ContactDetails, ContactId, ContactPage, ContactRow, ConversationSummary,
     FieldDef, FieldType, FieldValue, Label, ListQuery, Message, MessagePreview, SearchTerm,
-    SegmentInfo, Sort, SortKey, Workspace, WorkspaceId, PAGE_SIZE,
+    DeleteSummary, DeleteTarget, SaveOutcome, SegmentInfo, Sort, SortKey, Workspace, WorkspaceId,
+    PAGE_SIZE,
 };
 use app::filter::{FieldRef, Filter, Schema};
 use app::store::{ContactStore, StoreError};
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 /// The sqlx implementation of the app's storage port.
 #[derive(Clone)]
 pub struct SqlStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl SqlStore {
@@ -30,7 +31,7 @@ fn now_ms() -> i64 {
 }
 
 #[derive(sqlx::FromRow)]
-struct ContactRecord {
+pub(super) struct ContactRecord {
     id: i64,
     name: String,
     email: Option<String>,
@@ -63,7 +64,7 @@ impl From<ContactRecord> for ContactRow {
     }
 }
 
-const CONTACT_COLUMNS: &str = "id, name, email, phone, avatar_url, avatar_color, created_at, \
+pub(super) const CONTACT_COLUMNS: &str = "id, name, email, phone, avatar_url, avatar_color, created_at, \
      last_interaction_at, campaign_opt_in, version";
 
 #[derive(sqlx::FromRow)]
@@ -133,7 +134,7 @@ impl SqlStore {
         )
     }
 
-    async fn load_schema(&self, workspace: WorkspaceId) -> Result<Schema, sqlx::Error> {
+    pub(super) async fn load_schema(&self, workspace: WorkspaceId) -> Result<Schema, sqlx::Error> {
         Ok(Schema {
             fields: self.field_defs("contact_field_defs", workspace).await?,
             conversation_fields: self
@@ -414,6 +415,100 @@ impl SqlStore {
     }
 }
 
+/// The contacts a list query selects: its search plan and filter (a segment's,
+/// when one is selected), ready to be pushed into any statement over `contacts`.
+pub(super) struct Matching {
+    plan: SearchPlan,
+    filter: Filter,
+    pub(super) schema: Schema,
+    /// A selected segment that cannot run: it matches nothing.
+    pub(super) broken: bool,
+    /// Whether anything narrows the list (else the kept total is exact).
+    filtered: bool,
+    segment: Option<ActiveSegment>,
+    now: i64,
+}
+
+impl SqlStore {
+    pub(super) async fn matching(
+        &self,
+        workspace: WorkspaceId,
+        query: &ListQuery,
+        schema: Schema,
+        now: i64,
+    ) -> Result<Matching, StoreError> {
+        let segment = match query.segment {
+            Some(id) => Some(self.active_segment(workspace, id, &schema).await?),
+            None => None,
+        };
+        // A segment replaces the search and the quick filter.
+        let (search, filter) = match &segment {
+            Some(s) => (None, s.filter.clone()),
+            None => (query.search(), query.filter.clone()),
+        };
+        let broken = segment.as_ref().is_some_and(|s| s.problem.is_some());
+        let filter = if broken { Filter::default() } else { filter };
+        let filtered = search.is_some() || !filter.conditions.is_empty();
+        let plan = self
+            .search_plan(search.as_ref())
+            .await
+            .map_err(store_error)?;
+        Ok(Matching {
+            plan,
+            filter,
+            schema,
+            broken,
+            filtered,
+            segment,
+            now,
+        })
+    }
+
+    /// How many contacts match, optionally only those with conversations.
+    pub(super) async fn count(
+        &self,
+        workspace: &Workspace,
+        matching: &Matching,
+        only_with_conversations: bool,
+    ) -> Result<i64, StoreError> {
+        if matching.broken {
+            return Ok(0);
+        }
+        if !matching.filtered && !only_with_conversations {
+            // The unfiltered total is kept by triggers: no count over a million rows.
+            return Ok(workspace.contact_count);
+        }
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM contacts");
+        matching.push_where(&mut q, workspace.id, true)?;
+        if only_with_conversations {
+            q.push(" AND EXISTS (SELECT 1 FROM conversations WHERE conversations.contact_id = contacts.id)");
+        }
+        let (n,): (i64,) = q
+            .build_query_as()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(n)
+    }
+}
+
+impl Matching {
+    /// WHERE for the matching contacts of `workspace`.
+    pub(super) fn push_where(
+        &self,
+        q: &mut QueryBuilder<'_, Sqlite>,
+        workspace: WorkspaceId,
+        counting: bool,
+    ) -> Result<(), StoreError> {
+        push_where(q, workspace, &self.plan, counting);
+        if self.broken {
+            q.push(" AND 0");
+        }
+        push_filter(q, &self.filter, &self.schema, self.now)
+            .map_err(|(i, e)| StoreError::InvalidCondition(i, e))
+    }
+}
+
 /// The rows the table shows: the workspace's contacts, narrowed by the search.
 /// `counting` picks the form that is cheaper for a COUNT over all matches.
 fn push_where(
@@ -519,15 +614,17 @@ fn push_id_list(q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
 #[async_trait::async_trait]
 impl ContactStore for SqlStore {
     async fn default_workspace(&self) -> Result<Option<Workspace>, StoreError> {
-        let row: Option<(i64, String, i64)> =
-            sqlx::query_as("SELECT id, name, contact_count FROM workspaces ORDER BY id LIMIT 1")
+        let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT id, name, contact_count, change_seq FROM workspaces ORDER BY id LIMIT 1",
+        )
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(store_error)?;
-        Ok(row.map(|(id, name, contact_count)| Workspace {
+        Ok(row.map(|(id, name, contact_count, change_seq)| Workspace {
             id,
             name,
             contact_count,
+            change_seq,
         }))
     }
 
@@ -562,34 +659,13 @@ impl ContactStore for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        let segment = match query.segment {
-            Some(id) => Some(self.active_segment(workspace.id, id, &schema).await?),
-            None => None,
-        };
-        // A segment replaces the search and the quick filter.
-        let (search, filter) = match &segment {
-            Some(s) => (None, s.filter.clone()),
-            None => (query.search(), query.filter.clone()),
-        };
-        let broken = segment.as_ref().is_some_and(|s| s.problem.is_some());
-        let filter = if broken { Filter::default() } else { filter };
-        let query = &ListQuery {
-            filter,
-            ..query.clone()
-        };
-        let filtered = search.is_some() || !query.filter.conditions.is_empty();
-        let plan = self
-            .search_plan(search.as_ref())
-            .await
-            .map_err(store_error)?;
+        let matching = self.matching(workspace.id, query, schema, now).await?;
         let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
-        push_where(&mut q, workspace.id, &plan, false);
-        push_filter(&mut q, &query.filter, &schema, now)
-            .map_err(|(i, e)| StoreError::InvalidCondition(i, e))?;
-        push_order_by(&mut q, query.sort, &schema);
+        matching.push_where(&mut q, workspace.id, false)?;
+        push_order_by(&mut q, query.sort, &matching.schema);
         q.push(" LIMIT ").push_bind(i64::from(PAGE_SIZE));
         q.push(" OFFSET ").push_bind(query.offset() as i64);
-        let records: Vec<ContactRecord> = if broken {
+        let records: Vec<ContactRecord> = if matching.broken {
             Vec::new()
         } else {
             q.build_query_as()
@@ -597,25 +673,7 @@ impl ContactStore for SqlStore {
                 .await
                 .map_err(store_error)?
         };
-        let total = if broken {
-            0
-        } else if !filtered {
-            // The unfiltered total is kept by triggers: no count over a million rows.
-            workspace.contact_count
-        } else {
-            {
-                let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM contacts");
-                push_where(&mut q, workspace.id, &plan, true);
-                push_filter(&mut q, &query.filter, &schema, now)
-                    .map_err(|(i, e)| StoreError::InvalidCondition(i, e))?;
-                let (n,): (i64,) = q
-                    .build_query_as()
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(store_error)?;
-                n
-            }
-        };
+        let total = self.count(workspace, &matching, false).await?;
         let mut rows: Vec<ContactRow> = records.into_iter().map(ContactRow::from).collect();
         self.enrich(&mut rows).await.map_err(store_error)?;
         Ok(ContactPage {
@@ -632,7 +690,7 @@ impl ContactStore for SqlStore {
                 .into_iter()
                 .map(|(id, name)| SegmentInfo { id, name })
                 .collect(),
-            segment,
+            segment: matching.segment,
             columns,
         })
     }
@@ -738,6 +796,32 @@ impl ContactStore for SqlStore {
             .await
             .map_err(store_error)?;
         Ok(result.rows_affected() == 1)
+    }
+
+    async fn save_contact(
+        &self,
+        workspace: WorkspaceId,
+        id: ContactId,
+        version: i64,
+        changes: &[CleanChange],
+    ) -> Result<SaveOutcome, StoreError> {
+        self.save_changes(workspace, id, version, changes).await
+    }
+
+    async fn delete_summary(
+        &self,
+        workspace: &Workspace,
+        target: &DeleteTarget,
+    ) -> Result<DeleteSummary, StoreError> {
+        self.summarize_delete(workspace, target).await
+    }
+
+    async fn delete_contacts(
+        &self,
+        workspace: &Workspace,
+        target: &DeleteTarget,
+    ) -> Result<i64, StoreError> {
+        self.delete(workspace, target).await
     }
 
     async fn contact_details(

@@ -2,9 +2,11 @@
 //! storage port.
 
 mod contacts;
+mod editing;
 pub mod filter_sql;
 
 pub use contacts::SqlStore;
+pub use editing::{add_contact, NewContact};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -28,6 +30,8 @@ pub enum DbError {
     Connect(#[source] sqlx::Error),
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Query(#[from] sqlx::Error),
 }

@@ -138,3 +138,55 @@ pub async fn contact(
     .expect("contact")
     .0
 }
+
+/// Defines a custom contact field and returns its id.
+pub async fn field_def(
+    pool: &SqlitePool,
+    ws: i64,
+    key: &str,
+    field_type: &str,
+    options: &[&str],
+) -> i64 {
+    sqlx::query_as::<_, (i64,)>(
+        "INSERT INTO contact_field_defs (workspace_id, key, label, field_type, options, position) \
+         VALUES (?, ?, ?, ?, ?, (SELECT COUNT(*) FROM contact_field_defs)) RETURNING id",
+    )
+    .bind(ws)
+    .bind(key)
+    .bind(key)
+    .bind(field_type)
+    .bind(serde_json::to_string(options).unwrap())
+    .fetch_one(pool)
+    .await
+    .expect("field definition")
+    .0
+}
+
+/// Gives a contact a conversation with one message.
+pub async fn conversation(pool: &SqlitePool, ws: i64, contact: i64) -> i64 {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO conversations (workspace_id, contact_id, status, created_at, last_message_at) \
+         VALUES (?, ?, 'open', 1, 1) RETURNING id",
+    )
+    .bind(ws)
+    .bind(contact)
+    .fetch_one(pool)
+    .await
+    .expect("conversation");
+    sqlx::query("INSERT INTO messages (conversation_id, direction, body, created_at) VALUES (?, 'incoming', 'hi', 1)")
+        .bind(id)
+        .execute(pool)
+        .await
+        .expect("message");
+    id
+}
+
+/// A contact's version, or None when it is gone.
+pub async fn version(pool: &SqlitePool, id: i64) -> Option<i64> {
+    sqlx::query_as::<_, (i64,)>("SELECT version FROM contacts WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .expect("version")
+        .map(|(v,)| v)
+}

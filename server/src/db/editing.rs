@@ -1,0 +1,365 @@
+//! Writes: saving edits against the version the user saw, and bulk deletion.
+//!
+//! Every read-then-write runs in an IMMEDIATE transaction: SQLite takes the write
+//! lock at BEGIN, so two writers queue on the busy timeout instead of one failing
+//! with "database is locked" when it upgrades a read lock.
+
+use super::contacts::{ContactRecord, Matching, SqlStore, CONTACT_COLUMNS};
+use super::store_error;
+use app::domain::{
+    CleanChange, ContactId, ContactRow, DeleteSummary, DeleteTarget, EditField, FieldValue,
+    SaveOutcome, SavedContact, Workspace, WorkspaceId,
+};
+use app::filter::{digits, fold_for, FieldRef, Kind};
+use app::store::StoreError;
+use sqlx::{QueryBuilder, Sqlite};
+
+/// Ids per statement: far below SQLite's bind-parameter limit (32,766).
+const CHUNK: usize = 500;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl SqlStore {
+    pub(super) async fn save_changes(
+        &self,
+        workspace: WorkspaceId,
+        id: ContactId,
+        version: i64,
+        changes: &[CleanChange],
+    ) -> Result<SaveOutcome, StoreError> {
+        let schema = self.load_schema(workspace).await.map_err(store_error)?;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let record: Option<ContactRecord> = sqlx::query_as(&format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ? AND workspace_id = ?"
+        ))
+        .bind(id)
+        .bind(workspace)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        // Dropping the transaction rolls it back: a deleted contact is never recreated.
+        let Some(record) = record else {
+            return Ok(SaveOutcome::NotFound);
+        };
+        let mut row = ContactRow::from(record);
+        let values: Vec<(i64, String)> =
+            sqlx::query_as("SELECT field_id, value FROM contact_field_values WHERE contact_id = ?")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        row.fields = values
+            .into_iter()
+            .map(|(field_id, value)| FieldValue { field_id, value })
+            .collect();
+
+        // The version the user saw is current: nothing changed since. Otherwise a
+        // field conflicts only when it changed since and not to the same value.
+        if row.version != version {
+            for change in changes {
+                let now = change.field.value_in(&row);
+                if now != change.expected && now != change.value {
+                    return Ok(SaveOutcome::Conflict {
+                        field: change.field,
+                        current: now,
+                    });
+                }
+            }
+        }
+
+        let now = now_ms();
+        for change in changes {
+            let value = change.value.clone();
+            let query = match change.field {
+                EditField::Name => {
+                    let name = value.unwrap_or_default();
+                    let fold = fold_for(Kind::Text, &name);
+                    sqlx::query("UPDATE contacts SET name = ?, name_fold = ? WHERE id = ?")
+                        .bind(name)
+                        .bind(fold)
+                }
+                EditField::Email => {
+                    let fold = value.as_deref().map(|v| fold_for(Kind::Text, v));
+                    sqlx::query("UPDATE contacts SET email = ?, email_fold = ? WHERE id = ?")
+                        .bind(value)
+                        .bind(fold)
+                }
+                EditField::Phone => {
+                    let fold = value.as_deref().map(digits);
+                    sqlx::query("UPDATE contacts SET phone = ?, phone_digits = ? WHERE id = ?")
+                        .bind(value)
+                        .bind(fold)
+                }
+                EditField::AvatarUrl => {
+                    sqlx::query("UPDATE contacts SET avatar_url = ? WHERE id = ?").bind(value)
+                }
+                EditField::CampaignOptIn => {
+                    sqlx::query("UPDATE contacts SET campaign_opt_in = ? WHERE id = ?")
+                        .bind(value.as_deref() == Some("true"))
+                }
+                EditField::Custom(field_id) => {
+                    let kind = schema
+                        .kind(FieldRef::Custom(field_id))
+                        .ok_or_else(|| StoreError::Internal(format!("no field {field_id}")))?;
+                    match value {
+                        None => sqlx::query(
+                            "DELETE FROM contact_field_values WHERE field_id = ? AND contact_id = ?",
+                        )
+                        .bind(field_id),
+                        Some(value) => {
+                            let number = (kind == Kind::Number)
+                                .then(|| value.parse::<f64>().ok())
+                                .flatten();
+                            let fold = fold_for(kind, &value);
+                            sqlx::query(
+                                "INSERT INTO contact_field_values \
+                                 (field_id, value, number_value, value_fold, contact_id) \
+                                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id, field_id) DO UPDATE \
+                                 SET value = excluded.value, number_value = excluded.number_value, \
+                                     value_fold = excluded.value_fold",
+                            )
+                            .bind(field_id)
+                            .bind(value)
+                            .bind(number)
+                            .bind(fold)
+                        }
+                    }
+                }
+            };
+            query
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
+        let (version,): (i64,) = sqlx::query_as(
+            "UPDATE contacts SET version = version + 1, updated_at = ? WHERE id = ? RETURNING version",
+        )
+        .bind(now)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(SaveOutcome::Saved(SavedContact {
+            version,
+            values: changes.iter().map(|c| (c.field, c.value.clone())).collect(),
+        }))
+    }
+
+    pub(super) async fn summarize_delete(
+        &self,
+        workspace: &Workspace,
+        target: &DeleteTarget,
+    ) -> Result<DeleteSummary, StoreError> {
+        match target {
+            DeleteTarget::Ids(ids) => {
+                let mut summary = DeleteSummary {
+                    total: 0,
+                    with_conversations: 0,
+                };
+                for chunk in ids.chunks(CHUNK) {
+                    let mut q = QueryBuilder::<Sqlite>::new(
+                        "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM conversations \
+                         WHERE conversations.contact_id = contacts.id)), 0) \
+                         FROM contacts WHERE workspace_id = ",
+                    );
+                    q.push_bind(workspace.id).push(" AND id IN ");
+                    push_ids(&mut q, chunk);
+                    let (total, with): (i64, i64) = q
+                        .build_query_as()
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                    summary.total += total;
+                    summary.with_conversations += with;
+                }
+                Ok(summary)
+            }
+            DeleteTarget::Matching(query) => {
+                let matching = self.matching_for(workspace.id, query).await?;
+                Ok(DeleteSummary {
+                    total: self.count(workspace, &matching, false).await?,
+                    with_conversations: self.count(workspace, &matching, true).await?,
+                })
+            }
+        }
+    }
+
+    pub(super) async fn delete(
+        &self,
+        workspace: &Workspace,
+        target: &DeleteTarget,
+    ) -> Result<i64, StoreError> {
+        let matching = match target {
+            DeleteTarget::Matching(query) => Some(self.matching_for(workspace.id, query).await?),
+            DeleteTarget::Ids(_) => None,
+        };
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let mut deleted = 0;
+        match (target, matching) {
+            (DeleteTarget::Ids(ids), _) => {
+                for chunk in ids.chunks(CHUNK) {
+                    deleted += delete_ids(&mut tx, workspace.id, chunk).await?;
+                }
+            }
+            (DeleteTarget::Matching(_), Some(matching)) => {
+                // Walk the matches in id order, a chunk at a time: memory stays
+                // bounded whatever the count, and each chunk starts where the last
+                // ended instead of rescanning rows that do not match.
+                let mut after = 0;
+                loop {
+                    let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM contacts");
+                    matching.push_where(&mut q, workspace.id, true)?;
+                    q.push(" AND id > ")
+                        .push_bind(after)
+                        .push(" ORDER BY id LIMIT ")
+                        .push_bind(CHUNK as i64);
+                    let ids: Vec<(i64,)> = q
+                        .build_query_as()
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(store_error)?;
+                    let Some((last,)) = ids.last().copied() else {
+                        break;
+                    };
+                    after = last;
+                    let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+                    deleted += delete_ids(&mut tx, workspace.id, &ids).await?;
+                }
+            }
+            (DeleteTarget::Matching(_), None) => unreachable!("matching is computed above"),
+        }
+        tx.commit().await.map_err(store_error)?;
+        tracing::info!(workspace = workspace.id, deleted, "contacts deleted");
+        Ok(deleted)
+    }
+
+    async fn matching_for(
+        &self,
+        workspace: WorkspaceId,
+        query: &app::domain::ListQuery,
+    ) -> Result<Matching, StoreError> {
+        let schema = self.load_schema(workspace).await.map_err(store_error)?;
+        // A segment that cannot run matches nothing, so nothing is deleted.
+        self.matching(workspace, query, schema, now_ms()).await
+    }
+}
+
+/// Deletes contacts of the workspace by id; their conversations, messages and
+/// field values go with them (foreign keys cascade).
+async fn delete_ids(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    workspace: WorkspaceId,
+    ids: &[i64],
+) -> Result<i64, StoreError> {
+    let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM contacts WHERE workspace_id = ");
+    q.push_bind(workspace).push(" AND id IN ");
+    push_ids(&mut q, ids);
+    let done = q
+        .build()
+        .execute(&mut **tx)
+        .await
+        .map_err(store_error)?;
+    Ok(done.rows_affected() as i64)
+}
+
+fn push_ids(q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
+    q.push("(");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    list.push_unseparated(")");
+}
+
+/// A contact arriving from outside (the operator command, later the API).
+pub struct NewContact<'a> {
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    /// Their first message, which opens a conversation.
+    pub message: Option<&'a str>,
+}
+
+/// Adds a contact to the named workspace after checking its values by the same
+/// rules as edits. Returns the new contact's id.
+pub async fn add_contact(
+    pool: &sqlx::SqlitePool,
+    workspace: &str,
+    new: &NewContact<'_>,
+) -> Result<i64, super::DbError> {
+    use app::validate;
+    let invalid = |field: &str, problem: String| super::DbError::Invalid(format!("{field}: {problem}"));
+    let name = validate::name(new.name).map_err(|p| invalid("name", p))?;
+    let email = new
+        .email
+        .map(validate::email)
+        .transpose()
+        .map_err(|p| invalid("email", p))?;
+    let phone = new
+        .phone
+        .map(validate::phone)
+        .transpose()
+        .map_err(|p| invalid("phone", p))?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let workspace_id: Option<(i64,)> = sqlx::query_as("SELECT id FROM workspaces WHERE name = ?")
+        .bind(workspace)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let (workspace_id,) = workspace_id
+        .ok_or_else(|| super::DbError::Invalid(format!("no workspace named {workspace:?}")))?;
+    let now = now_ms();
+    const COLORS: [&str; 6] = ["#2563eb", "#7c3aed", "#db2777", "#059669", "#d97706", "#475569"];
+    let color = COLORS[name.len() % COLORS.len()];
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
+         last_interaction_at, name_fold, email_fold, phone_digits) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(workspace_id)
+    .bind(&name)
+    .bind(&email)
+    .bind(&phone)
+    .bind(color)
+    .bind(now)
+    .bind(now)
+    .bind(new.message.map(|_| now))
+    .bind(fold_for(Kind::Text, &name))
+    .bind(email.as_deref().map(|e| fold_for(Kind::Text, e)))
+    .bind(phone.as_deref().map(digits))
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(body) = new.message {
+        let (conversation,): (i64,) = sqlx::query_as(
+            "INSERT INTO conversations (workspace_id, contact_id, status, created_at, last_message_at) \
+             VALUES (?, ?, 'open', ?, ?) RETURNING id",
+        )
+        .bind(workspace_id)
+        .bind(id)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO messages (conversation_id, direction, body, created_at) VALUES (?, 'incoming', ?, ?)",
+        )
+        .bind(conversation)
+        .bind(body)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
