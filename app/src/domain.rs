@@ -446,7 +446,10 @@ impl EditField {
             EditField::Custom(id) => {
                 row.fields.retain(|v| v.field_id != id);
                 if let Some(value) = value {
-                    row.fields.push(FieldValue { field_id: id, value });
+                    row.fields.push(FieldValue {
+                        field_id: id,
+                        value,
+                    });
                 }
             }
         }

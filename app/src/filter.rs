@@ -210,17 +210,24 @@ pub struct Schema {
     pub labels: Vec<(i64, String)>,
 }
 
-impl Schema {
-    /// The kind of a field, or `None` when it no longer exists.
-    pub fn kind(&self, field: FieldRef) -> Option<Kind> {
-        let of = |def: &FieldDef| match def.field_type {
+impl Kind {
+    /// The kind of a custom field's values.
+    pub fn of(field_type: FieldType) -> Kind {
+        match field_type {
             FieldType::Text | FieldType::Url | FieldType::Email => Kind::Text,
             FieldType::Phone => Kind::Phone,
             FieldType::Number => Kind::Number,
             FieldType::Date => Kind::Day,
             FieldType::Select => Kind::Select,
             FieldType::MultiSelect => Kind::MultiSelect,
-        };
+        }
+    }
+}
+
+impl Schema {
+    /// The kind of a field, or `None` when it no longer exists.
+    pub fn kind(&self, field: FieldRef) -> Option<Kind> {
+        let of = |def: &FieldDef| Kind::of(def.field_type);
         Some(match field {
             FieldRef::Name | FieldRef::Email => Kind::Text,
             FieldRef::Phone => Kind::Phone,

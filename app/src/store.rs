@@ -40,6 +40,12 @@ pub trait ContactStore: Send + Sync + 'static {
     /// The workspace's fields and labels.
     async fn schema(&self, workspace: WorkspaceId) -> Result<crate::filter::Schema, StoreError>;
 
+    /// The workspace's custom contact fields, in order.
+    async fn contact_fields(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<crate::domain::FieldDef>, StoreError>;
+
     /// Saves which field columns the table shows, in order.
     async fn save_columns(
         &self,

@@ -19,7 +19,10 @@ pub type Problem = String;
 fn text(raw: &str, max: usize) -> Result<String, Problem> {
     let value = raw.trim();
     if value.contains('\0') {
-        return Err("This text contains an invisible control character (NUL). Remove it and try again.".into());
+        return Err(
+            "This text contains an invisible control character (NUL). Remove it and try again."
+                .into(),
+        );
     }
     if value.chars().count() > max {
         return Err(format!("Keep this under {max} characters."));
@@ -50,7 +53,9 @@ pub fn email(raw: &str) -> Result<String, Problem> {
             let bytes = label.as_bytes();
             !bytes.is_empty()
                 && bytes.len() <= 63
-                && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
                 && bytes[0] != b'-'
                 && bytes[bytes.len() - 1] != b'-'
         });
@@ -105,7 +110,9 @@ pub fn phone(raw: &str) -> Result<String, Problem> {
     } else if let Some(rest) = compact.strip_prefix("00") {
         rest
     } else {
-        return Err("Start the number with + and its country code, for example +1 555 123 4567.".into());
+        return Err(
+            "Start the number with + and its country code, for example +1 555 123 4567.".into(),
+        );
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err(format!(
@@ -149,7 +156,9 @@ pub fn url(raw: &str) -> Result<String, Problem> {
         return Err(problem());
     }
     if value.chars().count() > MAX_URL_CHARS {
-        return Err(format!("Keep the address under {MAX_URL_CHARS} characters."));
+        return Err(format!(
+            "Keep the address under {MAX_URL_CHARS} characters."
+        ));
     }
     Ok(value.to_string())
 }
@@ -301,11 +310,20 @@ mod tests {
         assert_eq!(phone("+7 912 345-67-89").unwrap(), "+79123456789");
         assert_eq!(phone("+353 1 234 5678").unwrap(), "+35312345678");
         assert!(phone("555 123 4567").is_err(), "a country code is required");
-        assert!(phone("+1 555 123 456").is_err(), "NANP numbers have 10 digits");
-        assert!(phone("+1 055 123 4567").is_err(), "NANP area codes start 2-9");
+        assert!(
+            phone("+1 555 123 456").is_err(),
+            "NANP numbers have 10 digits"
+        );
+        assert!(
+            phone("+1 055 123 4567").is_err(),
+            "NANP area codes start 2-9"
+        );
         assert!(phone("+999 1234567").is_err(), "999 is not a country code");
         assert!(phone("+44 12").is_err(), "too short");
-        assert!(phone("+44 1234 5678 9012 34").is_err(), "longer than E.164 allows");
+        assert!(
+            phone("+44 1234 5678 9012 34").is_err(),
+            "longer than E.164 allows"
+        );
         assert!(phone("+1 555 CALL NOW").is_err());
         assert!(phone("+").is_err());
     }
@@ -315,7 +333,13 @@ mod tests {
         assert!(url("https://example.com/a?b=c").is_ok());
         assert!(url("http://localhost:8080").is_ok());
         assert!(url("https://münchen.de").is_ok());
-        for bad in ["example.com", "ftp://example.com", "https://", "https://exa mple.com", "javascript:alert(1)"] {
+        for bad in [
+            "example.com",
+            "ftp://example.com",
+            "https://",
+            "https://exa mple.com",
+            "javascript:alert(1)",
+        ] {
             assert!(url(bad).is_err(), "{bad}");
         }
     }
@@ -334,7 +358,13 @@ mod tests {
     #[test]
     fn dates_must_be_real_days() {
         assert_eq!(date("2024-02-29").unwrap(), "2024-02-29");
-        for bad in ["2023-02-29", "2024-13-01", "31/01/2024", "yesterday", "0099-01-01"] {
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "31/01/2024",
+            "yesterday",
+            "0099-01-01",
+        ] {
             assert!(date(bad).is_err(), "{bad}");
         }
     }

@@ -16,3 +16,36 @@ export function rows(page: Page): Locator {
 export async function headers(page: Page): Promise<string[]> {
   return (await page.locator('thead th').allInnerTexts()).map((t) => t.replace(/[↕↓↑]/g, '').trim().toLowerCase());
 }
+
+/**
+ * Adds a contact through the operator command, as another process would
+ * (the server under test sees it only through the shared database).
+ */
+export function addContact(name: string, opts: { email?: string; message?: string } = {}): number {
+  const { execFileSync } = require('node:child_process');
+  const binary = process.env.CONTACTS_BIN ?? '../target/release/contacts';
+  const database = process.env.E2E_DATABASE_URL ?? 'sqlite:///tmp/contacts-e2e.db';
+  const args = ['add-contact', '--database-url', database, '--name', name];
+  if (opts.email) args.push('--email', opts.email);
+  if (opts.message) args.push('--message', opts.message);
+  const out: string = execFileSync(binary, args, { encoding: 'utf8', env: { ...process.env, RUST_LOG: 'error' } });
+  const id = Number(/contact (\d+)/.exec(out)?.[1]);
+  if (!id) throw new Error(`unexpected output: ${out}`);
+  return id;
+}
+
+/** Deletes contacts through the server function the action bar uses. */
+export async function deleteContacts(page: Page, ids: number[]) {
+  const res = await page.request.post('/api/delete_contacts', { data: { target: { Ids: ids } } });
+  if (!res.ok()) throw new Error(`delete failed: ${res.status()}`);
+}
+
+/** A name no other test uses. */
+export function unique(prefix: string): string {
+  return `${prefix} ${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** The row of a contact, by id. */
+export function row(page: Page, id: number): Locator {
+  return page.locator(`tr.contact-row[data-contact-id="${id}"]`);
+}

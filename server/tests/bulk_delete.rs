@@ -19,7 +19,10 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 
 async fn total(app: &TestApp, q: &str) -> i64 {
     let (status, body) = app
-        .call(ListContacts::PATH, json!({ "query": { "page": 1, "q": q } }))
+        .call(
+            ListContacts::PATH,
+            json!({ "query": { "page": 1, "q": q } }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     body["Page"]["total"].as_i64().unwrap()
@@ -43,10 +46,17 @@ async fn the_confirmation_counts_contacts_with_and_without_conversations() {
     conversation(&app.pool, other, foreign).await;
 
     let (status, body) = app
-        .call(PreviewDelete::PATH, ids(&[talker, quiet, quiet2, foreign, 999_999]))
+        .call(
+            PreviewDelete::PATH,
+            ids(&[talker, quiet, quiet2, foreign, 999_999]),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body, json!({ "total": 3, "with_conversations": 1 }), "another workspace's and unknown ids do not count");
+    assert_eq!(
+        body,
+        json!({ "total": 3, "with_conversations": 1 }),
+        "another workspace's and unknown ids do not count"
+    );
 
     let (status, body) = app
         .call(
@@ -69,15 +79,24 @@ async fn deleting_ticked_contacts_removes_them_with_conversations_and_messages()
     let foreign = contact(&app.pool, other, "Foreign", None, None, 1).await;
     conversation(&app.pool, other, foreign).await;
 
-    let (status, body) = app.call(DeleteContacts::PATH, ids(&[talker, foreign])).await;
+    let (status, body) = app
+        .call(DeleteContacts::PATH, ids(&[talker, foreign]))
+        .await;
     assert_eq!((status, body), (200, json!(1)));
     assert_eq!(version(&app.pool, talker).await, None);
     assert!(version(&app.pool, keep).await.is_some());
-    assert!(version(&app.pool, foreign).await.is_some(), "another workspace's contact stays");
+    assert!(
+        version(&app.pool, foreign).await.is_some(),
+        "another workspace's contact stays"
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM conversations").await, 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 1);
     assert_eq!(total(&app, "").await, 1, "the kept total follows");
-    assert_eq!(total(&app, "t@example").await, 0, "search no longer finds it");
+    assert_eq!(
+        total(&app, "t@example").await,
+        0,
+        "search no longer finds it"
+    );
 
     let (status, body) = app.call(DeleteContacts::PATH, ids(&[])).await;
     assert_eq!(status, 422, "{body}");
@@ -87,7 +106,10 @@ async fn deleting_ticked_contacts_removes_them_with_conversations_and_messages()
 async fn deleting_all_matching_takes_every_page_of_the_search_and_nothing_else() {
     let app = spawn_app().await;
     app.seed(60, "Acme").await;
-    let ws: (i64,) = sqlx::query_as("SELECT id FROM workspaces").fetch_one(&app.pool).await.unwrap();
+    let ws: (i64,) = sqlx::query_as("SELECT id FROM workspaces")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     for i in 0..25 {
         contact(&app.pool, ws.0, &format!("Zebra {i}"), None, None, i).await;
     }
@@ -99,7 +121,11 @@ async fn deleting_all_matching_takes_every_page_of_the_search_and_nothing_else()
             json!({ "target": { "Matching": { "page": 3, "q": "zebra" } } }),
         )
         .await;
-    assert_eq!((status, body), (200, json!(25)), "every page, not only the one shown");
+    assert_eq!(
+        (status, body),
+        (200, json!(25)),
+        "every page, not only the one shown"
+    );
     assert_eq!(total(&app, "zebra").await, 0);
     assert_eq!(total(&app, "").await, before - 25);
     let orphans = count(
@@ -127,8 +153,16 @@ async fn a_delete_that_fails_midway_deletes_nothing() {
     .await
     .unwrap();
     let (status, body) = app.call(DeleteContacts::PATH, ids(&all)).await;
-    assert_eq!((status, &body), (500, &json!("Internal")), "the detail stays in the logs");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM contacts").await, 1_200, "all or nothing");
+    assert_eq!(
+        (status, &body),
+        (500, &json!("Internal")),
+        "the detail stays in the logs"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM contacts").await,
+        1_200,
+        "all or nothing"
+    );
 }
 
 #[tokio::test]

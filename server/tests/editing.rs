@@ -53,16 +53,48 @@ async fn every_field_type_saves_its_canonical_value_and_reads_back() {
     let date = field_def(&app.pool, ws, "renewal", "date", &[]).await;
 
     let cases = [
-        (json!({ "kind": "email" }), " Ann@Example.com ", "Ann@Example.com"),
-        (json!({ "kind": "phone" }), "+1 (555) 123-4567", "+15551234567"),
-        (json!({ "kind": "custom", "id": text }), "  Müller GmbH ", "Müller GmbH"),
-        (json!({ "kind": "custom", "id": url }), "https://example.com/x", "https://example.com/x"),
-        (json!({ "kind": "custom", "id": phone }), "0044 20 7946 0958", "+442079460958"),
-        (json!({ "kind": "custom", "id": email }), "ann@work.example", "ann@work.example"),
+        (
+            json!({ "kind": "email" }),
+            " Ann@Example.com ",
+            "Ann@Example.com",
+        ),
+        (
+            json!({ "kind": "phone" }),
+            "+1 (555) 123-4567",
+            "+15551234567",
+        ),
+        (
+            json!({ "kind": "custom", "id": text }),
+            "  Müller GmbH ",
+            "Müller GmbH",
+        ),
+        (
+            json!({ "kind": "custom", "id": url }),
+            "https://example.com/x",
+            "https://example.com/x",
+        ),
+        (
+            json!({ "kind": "custom", "id": phone }),
+            "0044 20 7946 0958",
+            "+442079460958",
+        ),
+        (
+            json!({ "kind": "custom", "id": email }),
+            "ann@work.example",
+            "ann@work.example",
+        ),
         (json!({ "kind": "custom", "id": number }), "12.50", "12.5"),
         (json!({ "kind": "custom", "id": select }), "Pro", "Pro"),
-        (json!({ "kind": "custom", "id": multi }), r#"["c","a"]"#, r#"["a","c"]"#),
-        (json!({ "kind": "custom", "id": date }), "2024-02-29", "2024-02-29"),
+        (
+            json!({ "kind": "custom", "id": multi }),
+            r#"["c","a"]"#,
+            r#"["a","c"]"#,
+        ),
+        (
+            json!({ "kind": "custom", "id": date }),
+            "2024-02-29",
+            "2024-02-29",
+        ),
     ];
     let mut v = version(&app.pool, id).await.unwrap();
     for (field, typed, stored) in cases {
@@ -87,8 +119,16 @@ async fn every_field_type_saves_its_canonical_value_and_reads_back() {
         v,
         vec![
             change(json!({ "kind": "campaign_opt_in" }), Some("false"), "true"),
-            change(json!({ "kind": "name" }), Some("Ann Lee"), "  Ann   Lee-Park "),
-            change(json!({ "kind": "avatar_url" }), None, "https://example.com/a.png"),
+            change(
+                json!({ "kind": "name" }),
+                Some("Ann Lee"),
+                "  Ann   Lee-Park ",
+            ),
+            change(
+                json!({ "kind": "avatar_url" }),
+                None,
+                "https://example.com/a.png",
+            ),
             change(json!({ "kind": "custom", "id": select }), Some("Pro"), ""),
         ],
     )
@@ -98,11 +138,18 @@ async fn every_field_type_saves_its_canonical_value_and_reads_back() {
     assert_eq!(c["campaign_opt_in"], true);
     assert_eq!(c["name"], "Ann Lee-Park");
     assert_eq!(c["avatar_url"], "https://example.com/a.png");
-    assert_eq!(field_value(&c, select), None, "an empty value clears the field");
+    assert_eq!(
+        field_value(&c, select),
+        None,
+        "an empty value clears the field"
+    );
 
     // Saved values are what search and the server-rendered table see.
     let (_, html) = app.get_html("/contacts?q=m%C3%BCller").await;
-    assert!(html.contains("Ann Lee-Park"), "search finds the edited text");
+    assert!(
+        html.contains("Ann Lee-Park"),
+        "search finds the edited text"
+    );
     assert!(html.contains("+15551234567"));
 }
 
@@ -121,11 +168,31 @@ async fn invalid_values_are_refused_next_to_their_field_and_nothing_is_saved() {
         (json!({ "kind": "phone" }), "555 1234", "phone"),
         (json!({ "kind": "name" }), "   ", "name"),
         (json!({ "kind": "custom", "id": number }), "NaN", "field-"),
-        (json!({ "kind": "custom", "id": select }), "Enterprise", "field-"),
-        (json!({ "kind": "custom", "id": date }), "2023-02-29", "field-"),
-        (json!({ "kind": "custom", "id": url }), "javascript:alert(1)", "field-"),
-        (json!({ "kind": "custom", "id": 999_999 }), "x", "field-999999"),
-        (json!({ "kind": "campaign_opt_in" }), "maybe", "campaign_opt_in"),
+        (
+            json!({ "kind": "custom", "id": select }),
+            "Enterprise",
+            "field-",
+        ),
+        (
+            json!({ "kind": "custom", "id": date }),
+            "2023-02-29",
+            "field-",
+        ),
+        (
+            json!({ "kind": "custom", "id": url }),
+            "javascript:alert(1)",
+            "field-",
+        ),
+        (
+            json!({ "kind": "custom", "id": 999_999 }),
+            "x",
+            "field-999999",
+        ),
+        (
+            json!({ "kind": "campaign_opt_in" }),
+            "maybe",
+            "campaign_opt_in",
+        ),
     ];
     for (field, typed, key) in cases {
         let (status, body) = save(&app, id, v, vec![change(field.clone(), None, typed)]).await;
@@ -151,7 +218,10 @@ async fn invalid_values_are_refused_next_to_their_field_and_nothing_is_saved() {
     assert_eq!(status, 422);
     assert_eq!(version(&app.pool, id).await, Some(v), "nothing was written");
     let c = details(&app, id).await;
-    assert_eq!((c["name"].as_str(), c["email"].as_str()), (Some("Ann"), Some("ann@example.com")));
+    assert_eq!(
+        (c["name"].as_str(), c["email"].as_str()),
+        (Some("Ann"), Some("ann@example.com"))
+    );
 }
 
 #[tokio::test]
@@ -162,17 +232,54 @@ async fn a_stale_edit_of_the_same_field_is_a_conflict_showing_the_current_value(
     let seen = version(&app.pool, id).await.unwrap();
     let email = json!({ "kind": "email" });
 
-    let (status, _) = save(&app, id, seen, vec![change(email.clone(), Some("ann@old.example"), "ann@first.example")]).await;
+    let (status, _) = save(
+        &app,
+        id,
+        seen,
+        vec![change(
+            email.clone(),
+            Some("ann@old.example"),
+            "ann@first.example",
+        )],
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, body) = save(&app, id, seen, vec![change(email.clone(), Some("ann@old.example"), "ann@second.example")]).await;
+    let (status, body) = save(
+        &app,
+        id,
+        seen,
+        vec![change(
+            email.clone(),
+            Some("ann@old.example"),
+            "ann@second.example",
+        )],
+    )
+    .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["Conflict"]["field"], "email");
     assert_eq!(body["Conflict"]["current"], "ann@first.example");
-    assert!(body["Conflict"]["message"].as_str().unwrap().contains("ann@first.example"));
-    assert_eq!(details(&app, id).await["email"], "ann@first.example", "nothing overwritten");
+    assert!(body["Conflict"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ann@first.example"));
+    assert_eq!(
+        details(&app, id).await["email"],
+        "ann@first.example",
+        "nothing overwritten"
+    );
 
     // Having seen the current value, the second person may replace it on purpose.
-    let (status, _) = save(&app, id, seen, vec![change(email, Some("ann@first.example"), "ann@second.example")]).await;
+    let (status, _) = save(
+        &app,
+        id,
+        seen,
+        vec![change(
+            email,
+            Some("ann@first.example"),
+            "ann@second.example",
+        )],
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(details(&app, id).await["email"], "ann@second.example");
 }
@@ -183,11 +290,30 @@ async fn two_people_editing_different_fields_of_one_contact_both_keep_their_chan
     let ws = workspace(&app.pool, "Acme").await;
     let id = contact(&app.pool, ws, "Ann", Some("ann@old.example"), None, 1).await;
     let seen = version(&app.pool, id).await.unwrap();
-    let (a, _) = save(&app, id, seen, vec![change(json!({ "kind": "email" }), Some("ann@old.example"), "ann@new.example")]).await;
-    let (b, _) = save(&app, id, seen, vec![change(json!({ "kind": "phone" }), None, "+44 20 7946 0958")]).await;
+    let (a, _) = save(
+        &app,
+        id,
+        seen,
+        vec![change(
+            json!({ "kind": "email" }),
+            Some("ann@old.example"),
+            "ann@new.example",
+        )],
+    )
+    .await;
+    let (b, _) = save(
+        &app,
+        id,
+        seen,
+        vec![change(json!({ "kind": "phone" }), None, "+44 20 7946 0958")],
+    )
+    .await;
     assert_eq!((a, b), (200, 200));
     let c = details(&app, id).await;
-    assert_eq!((c["email"].as_str(), c["phone"].as_str()), (Some("ann@new.example"), Some("+442079460958")));
+    assert_eq!(
+        (c["email"].as_str(), c["phone"].as_str()),
+        (Some("ann@new.example"), Some("+442079460958"))
+    );
     assert_eq!(c["version"], seen + 2);
 }
 
@@ -198,9 +324,19 @@ async fn editing_a_contact_deleted_meanwhile_says_so_and_never_recreates_it() {
     let id = contact(&app.pool, ws, "Ann", None, None, 1).await;
     let other_ws = workspace(&app.pool, "Other").await;
     let foreign = contact(&app.pool, other_ws, "Bob", None, None, 1).await;
-    sqlx::query("DELETE FROM contacts WHERE id = ?").bind(id).execute(&app.pool).await.unwrap();
+    sqlx::query("DELETE FROM contacts WHERE id = ?")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     for target in [id, foreign] {
-        let (status, body) = save(&app, target, 1, vec![change(json!({ "kind": "name" }), None, "Zed")]).await;
+        let (status, body) = save(
+            &app,
+            target,
+            1,
+            vec![change(json!({ "kind": "name" }), None, "Zed")],
+        )
+        .await;
         assert_eq!(status, 404, "{body}");
         assert!(body["NotFound"].is_string(), "{body}");
     }
@@ -234,7 +370,13 @@ async fn the_live_check_is_tiny_and_moves_only_when_something_changed() {
     };
     let before = check().await;
     assert_eq!(check().await, before, "nothing changed");
-    save(&app, id, 1, vec![change(json!({ "kind": "email" }), None, "ann@example.com")]).await;
+    save(
+        &app,
+        id,
+        1,
+        vec![change(json!({ "kind": "email" }), None, "ann@example.com")],
+    )
+    .await;
     let after_edit = check().await;
     assert!(after_edit > before);
     contact(&app.pool, ws, "Bob", None, None, 2).await;
@@ -292,7 +434,10 @@ async fn twenty_concurrent_editors_lose_no_update() {
         for task in tasks {
             let (editor, status, body, value) = task.await.unwrap();
             if editor < 10 {
-                assert_eq!(status, 200, "round {round}: editor {editor} owns its field: {body}");
+                assert_eq!(
+                    status, 200,
+                    "round {round}: editor {editor} owns its field: {body}"
+                );
                 last_own[editor] = Some(value);
             } else if status == 200 {
                 email_winners.push(value);
@@ -300,19 +445,34 @@ async fn twenty_concurrent_editors_lose_no_update() {
                 assert_eq!(status, 409, "round {round}: {body}");
             }
         }
-        assert_eq!(email_winners.len(), 1, "round {round}: exactly one email write wins");
+        assert_eq!(
+            email_winners.len(),
+            1,
+            "round {round}: exactly one email write wins"
+        );
         let (email,): (String,) = sqlx::query_as("SELECT email FROM contacts WHERE id = ?")
             .bind(id)
             .fetch_one(&app.pool)
             .await
             .unwrap();
-        assert_eq!(email, email_winners[0], "round {round}: the winner's write is visible");
+        assert_eq!(
+            email, email_winners[0],
+            "round {round}: the winner's write is visible"
+        );
     }
     let c = details(&app, id).await;
     for (i, field) in own.iter().enumerate() {
-        assert_eq!(field_value(&c, *field), last_own[i], "field {i} kept its last write");
+        assert_eq!(
+            field_value(&c, *field),
+            last_own[i],
+            "field {i} kept its last write"
+        );
     }
-    assert_eq!(c["version"], 1 + (ROUNDS as i64) * 11, "every saved write bumped the version once");
+    assert_eq!(
+        c["version"],
+        1 + (ROUNDS as i64) * 11,
+        "every saved write bumped the version once"
+    );
 }
 
 #[tokio::test]
@@ -336,7 +496,11 @@ async fn fifty_concurrent_writers_for_thirty_seconds_never_see_a_locked_database
                     &app,
                     id,
                     0,
-                    vec![change(json!({ "kind": "email" }), previous.as_deref(), &value)],
+                    vec![change(
+                        json!({ "kind": "email" }),
+                        previous.as_deref(),
+                        &value,
+                    )],
                 )
                 .await;
                 assert_eq!(status, 200, "writer {writer}: {body}");

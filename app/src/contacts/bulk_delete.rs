@@ -16,9 +16,10 @@ pub const MAX_IDS: usize = 100_000;
 #[cfg(feature = "ssr")]
 fn checked(target: &DeleteTarget) -> Result<(), AppError> {
     match target {
-        DeleteTarget::Ids(ids) if ids.is_empty() => {
-            Err(AppError::invalid("selection", "Select at least one contact."))
-        }
+        DeleteTarget::Ids(ids) if ids.is_empty() => Err(AppError::invalid(
+            "selection",
+            "Select at least one contact.",
+        )),
         DeleteTarget::Ids(ids) if ids.len() > MAX_IDS => Err(AppError::invalid(
             "selection",
             "Too many contacts selected one by one: use “Select all matching” instead.",
@@ -38,7 +39,8 @@ pub async fn preview_delete(target: DeleteTarget) -> Result<DeleteSummary, AppEr
     .await
 }
 
-#[server(input = Json)]
+// A stable path: scripts and tests call it too.
+#[server(input = Json, endpoint = "/delete_contacts")]
 pub async fn delete_contacts(target: DeleteTarget) -> Result<i64, AppError> {
     use crate::store::{current_workspace, respond, store};
     respond(async move {
@@ -96,7 +98,9 @@ pub fn ActionBar(query: ListQuery, total: i64, page_size: usize) -> impl IntoVie
     let can_select_all = move || {
         !selection.all_matching.get()
             && total > page_size as i64
-            && selection.ids.with(|ids| ids.len() >= page_size.min(total as usize))
+            && selection
+                .ids
+                .with(|ids| ids.len() >= page_size.min(total as usize))
     };
     view! {
         <Show when=move || { count() > 0 }>

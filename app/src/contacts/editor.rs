@@ -89,7 +89,9 @@ pub fn ContactEditor(
             errors.set(problems.clone());
             form_error.set(None);
             if !problems.is_empty() {
-                form_error.set(Some("Some values need fixing before they can be saved.".into()));
+                form_error.set(Some(
+                    "Some values need fixing before they can be saved.".into(),
+                ));
                 return;
             }
             if changes.is_empty() {
@@ -196,7 +198,11 @@ fn EditorInput(input: Input, errors: RwSignal<HashMap<String, String>>) -> impl 
         move || error().is_some().to_string()
     };
     let field_type = input.def.as_ref().map(|d| d.field_type);
-    let options = input.def.as_ref().map(|d| d.options.clone()).unwrap_or_default();
+    let options = input
+        .def
+        .as_ref()
+        .map(|d| d.options.clone())
+        .unwrap_or_default();
     let control = match field_type {
         Some(FieldType::Select) => {
             let current = draft.get_untracked();

@@ -26,11 +26,11 @@ pub async fn save_contact(
             return Err(AppError::invalid("changes", "Nothing to save."));
         }
         let ws = current_workspace().await?;
-        let schema = store()?.schema(ws.id).await?;
+        let fields = store()?.contact_fields(ws.id).await?;
         let clean = changes
             .iter()
             .map(|c| {
-                validate::change(&schema.fields, c)
+                validate::change(&fields, c)
                     .map_err(|message| AppError::invalid(c.field.key(), message))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -327,7 +327,8 @@ pub fn EditableCell(
 /// The saving / saved / failed note under a cell.
 #[component]
 fn CellStatus(state: RwSignal<SaveState>, message_id: String) -> impl IntoView {
-    move || match state.get() {
+    move || {
+        match state.get() {
         SaveState::Idle => None,
         SaveState::Saving => Some(view! { <span class="cell-status" role="status">"Saving…"</span> }.into_any()),
         SaveState::Saved => Some(view! { <span class="cell-status ok" role="status">"Saved"</span> }.into_any()),
@@ -335,6 +336,7 @@ fn CellStatus(state: RwSignal<SaveState>, message_id: String) -> impl IntoView {
             view! { <span class="cell-status problem" role="alert" id=message_id.clone()>{message}</span> }
                 .into_any(),
         ),
+    }
     }
 }
 

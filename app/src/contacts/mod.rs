@@ -21,8 +21,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_navigate};
-use serde::{Deserialize, Serialize};
 use live::LiveFeed;
+use serde::{Deserialize, Serialize};
 use table::Selection;
 use url::ContactsUrl;
 
@@ -82,10 +82,13 @@ pub fn ContactsPage() -> impl IntoView {
             }
         }
     });
-    let listing = Resource::new({
-        let query = query.clone();
-        move || query.get()
-    }, list_contacts);
+    let listing = Resource::new(
+        {
+            let query = query.clone();
+            move || query.get()
+        },
+        list_contacts,
+    );
     let (pending, set_pending) = signal(false);
     let selection = Selection::new();
     provide_context(selection);

@@ -58,8 +58,8 @@ fn merge(rows: Rows, fresh: &[ContactRow]) {
             None => (row.id, ArcRwSignal::new(row.clone())),
         })
         .collect();
-    let same_ids = next.len() == current.len()
-        && next.iter().zip(&current).all(|(a, b)| a.0 == b.0);
+    let same_ids =
+        next.len() == current.len() && next.iter().zip(&current).all(|(a, b)| a.0 == b.0);
     if !same_ids {
         rows.set(next);
     }

@@ -232,10 +232,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(url.href(), "/contacts?page=3&contact=42");
-        assert_eq!(url.with_edit(true).href(), "/contacts?page=3&contact=42&edit=1");
-        assert!(
-            ContactsUrl::from_params(&params(&[("contact", "42"), ("edit", "1")])).edit
+        assert_eq!(
+            url.with_edit(true).href(),
+            "/contacts?page=3&contact=42&edit=1"
         );
+        assert!(ContactsUrl::from_params(&params(&[("contact", "42"), ("edit", "1")])).edit);
         assert!(!ContactsUrl::from_params(&params(&[("edit", "1")])).edit);
         assert!(!url.with_edit(true).with_contact(Some(7)).edit);
         assert_eq!(ContactsUrl::default().with_page(1).href(), "/contacts");

@@ -4,10 +4,10 @@ use super::filter_sql::{escape_like, push_filter};
 use super::store_error;
 use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
 use app::domain::{
-    ActiveSegment, CleanChange, ContactDetails, ContactId, ContactPage, ContactRow, ConversationSummary,
-    FieldDef, FieldType, FieldValue, Label, ListQuery, Message, MessagePreview, SearchTerm,
-    DeleteSummary, DeleteTarget, SaveOutcome, SegmentInfo, Sort, SortKey, Workspace, WorkspaceId,
-    PAGE_SIZE,
+    ActiveSegment, CleanChange, ContactDetails, ContactId, ContactPage, ContactRow,
+    ConversationSummary, DeleteSummary, DeleteTarget, FieldDef, FieldType, FieldValue, Label,
+    ListQuery, Message, MessagePreview, SaveOutcome, SearchTerm, SegmentInfo, Sort, SortKey,
+    Workspace, WorkspaceId, PAGE_SIZE,
 };
 use app::filter::{FieldRef, Filter, Schema};
 use app::store::{ContactStore, StoreError};
@@ -18,11 +18,18 @@ use std::collections::HashMap;
 #[derive(Clone)]
 pub struct SqlStore {
     pub(super) pool: SqlitePool,
+    /// SQLite has one writer at a time. Writers of this process queue here, in
+    /// order, instead of polling the database lock with the busy handler's
+    /// sleeps; other processes still wait on the busy timeout.
+    pub(super) writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqlStore {
     pub fn new(pool: SqlitePool) -> Self {
-        SqlStore { pool }
+        SqlStore {
+            pool,
+            writer: Default::default(),
+        }
     }
 }
 
@@ -64,7 +71,8 @@ impl From<ContactRecord> for ContactRow {
     }
 }
 
-pub(super) const CONTACT_COLUMNS: &str = "id, name, email, phone, avatar_url, avatar_color, created_at, \
+pub(super) const CONTACT_COLUMNS: &str =
+    "id, name, email, phone, avatar_url, avatar_color, created_at, \
      last_interaction_at, campaign_opt_in, version";
 
 #[derive(sqlx::FromRow)]
@@ -617,9 +625,9 @@ impl ContactStore for SqlStore {
         let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
             "SELECT id, name, contact_count, change_seq FROM workspaces ORDER BY id LIMIT 1",
         )
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(store_error)?;
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
         Ok(row.map(|(id, name, contact_count, change_seq)| Workspace {
             id,
             name,
@@ -697,6 +705,12 @@ impl ContactStore for SqlStore {
 
     async fn schema(&self, workspace: WorkspaceId) -> Result<Schema, StoreError> {
         self.load_schema(workspace).await.map_err(store_error)
+    }
+
+    async fn contact_fields(&self, workspace: WorkspaceId) -> Result<Vec<FieldDef>, StoreError> {
+        self.field_defs("contact_field_defs", workspace)
+            .await
+            .map_err(store_error)
     }
 
     async fn save_columns(

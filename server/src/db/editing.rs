@@ -7,10 +7,10 @@
 use super::contacts::{ContactRecord, Matching, SqlStore, CONTACT_COLUMNS};
 use super::store_error;
 use app::domain::{
-    CleanChange, ContactId, ContactRow, DeleteSummary, DeleteTarget, EditField, FieldValue,
-    SaveOutcome, SavedContact, Workspace, WorkspaceId,
+    CleanChange, ContactId, ContactRow, DeleteSummary, DeleteTarget, EditField, FieldType,
+    FieldValue, SaveOutcome, SavedContact, Workspace, WorkspaceId,
 };
-use app::filter::{digits, fold_for, FieldRef, Kind};
+use app::filter::{digits, fold_for, Kind};
 use app::store::StoreError;
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -29,7 +29,7 @@ impl SqlStore {
         version: i64,
         changes: &[CleanChange],
     ) -> Result<SaveOutcome, StoreError> {
-        let schema = self.load_schema(workspace).await.map_err(store_error)?;
+        let _writing = self.writer.lock().await;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -104,9 +104,19 @@ impl SqlStore {
                         .bind(value.as_deref() == Some("true"))
                 }
                 EditField::Custom(field_id) => {
-                    let kind = schema
-                        .kind(FieldRef::Custom(field_id))
-                        .ok_or_else(|| StoreError::Internal(format!("no field {field_id}")))?;
+                    let field_type: Option<(String,)> = sqlx::query_as(
+                        "SELECT field_type FROM contact_field_defs WHERE id = ? AND workspace_id = ?",
+                    )
+                    .bind(field_id)
+                    .bind(workspace)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                    let Some(field_type) = field_type.and_then(|(t,)| FieldType::parse(&t)) else {
+                        // Deleted since the value was checked: nothing is written.
+                        return Ok(SaveOutcome::NotFound);
+                    };
+                    let kind = Kind::of(field_type);
                     match value {
                         None => sqlx::query(
                             "DELETE FROM contact_field_values WHERE field_id = ? AND contact_id = ?",
@@ -201,6 +211,7 @@ impl SqlStore {
             DeleteTarget::Matching(query) => Some(self.matching_for(workspace.id, query).await?),
             DeleteTarget::Ids(_) => None,
         };
+        let _writing = self.writer.lock().await;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -266,11 +277,7 @@ async fn delete_ids(
     let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM contacts WHERE workspace_id = ");
     q.push_bind(workspace).push(" AND id IN ");
     push_ids(&mut q, ids);
-    let done = q
-        .build()
-        .execute(&mut **tx)
-        .await
-        .map_err(store_error)?;
+    let done = q.build().execute(&mut **tx).await.map_err(store_error)?;
     Ok(done.rows_affected() as i64)
 }
 
@@ -300,7 +307,8 @@ pub async fn add_contact(
     new: &NewContact<'_>,
 ) -> Result<i64, super::DbError> {
     use app::validate;
-    let invalid = |field: &str, problem: String| super::DbError::Invalid(format!("{field}: {problem}"));
+    let invalid =
+        |field: &str, problem: String| super::DbError::Invalid(format!("{field}: {problem}"));
     let name = validate::name(new.name).map_err(|p| invalid("name", p))?;
     let email = new
         .email
@@ -320,7 +328,9 @@ pub async fn add_contact(
     let (workspace_id,) = workspace_id
         .ok_or_else(|| super::DbError::Invalid(format!("no workspace named {workspace:?}")))?;
     let now = now_ms();
-    const COLORS: [&str; 6] = ["#2563eb", "#7c3aed", "#db2777", "#059669", "#d97706", "#475569"];
+    const COLORS: [&str; 6] = [
+        "#2563eb", "#7c3aed", "#db2777", "#059669", "#d97706", "#475569",
+    ];
     let color = COLORS[name.len() % COLORS.len()];
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, \

@@ -1,0 +1,39 @@
+import { test, expect } from '@playwright/test';
+import { open, addContact, deleteContacts, unique, row } from './helpers';
+
+test('with Live on, a new contact appears within one interval while an open editor keeps its text', async ({ page }) => {
+  await open(page);
+  const live = page.getByRole('switch', { name: 'Live' });
+  await live.check();
+  await expect(page.getByRole('status').filter({ hasText: 'Refreshing every 5 s' })).toBeVisible();
+
+  // Start editing the first row's email and leave the text unsaved.
+  const first = page.locator('tr.contact-row').first();
+  await first.locator('td.col-email button').click();
+  const editor = first.locator('td.col-email input');
+  await editor.fill('half-typed@exam');
+
+  const name = unique('Live Arrival');
+  const id = addContact(name, { message: 'Hello, is anyone there?' });
+  await expect(row(page, id)).toBeVisible({ timeout: 7_000 });
+  await expect(editor).toHaveValue('half-typed@exam');
+  await expect(editor).toBeFocused();
+  await editor.press('Escape');
+
+  // The toggle survives a reload.
+  await page.reload();
+  await page.waitForSelector('body[data-hydrated]');
+  await expect(page.getByRole('switch', { name: 'Live' })).toBeChecked();
+  await page.getByRole('switch', { name: 'Live' }).uncheck();
+  await deleteContacts(page, [id]);
+});
+
+test('with Live off, the table is a stable snapshot', async ({ page }) => {
+  await open(page);
+  await expect(page.getByRole('switch', { name: 'Live' })).not.toBeChecked();
+  const name = unique('Quiet Arrival');
+  const id = addContact(name, { message: 'Hi' });
+  await page.waitForTimeout(6_000);
+  await expect(row(page, id)).toHaveCount(0);
+  await deleteContacts(page, [id]);
+});
