@@ -509,6 +509,22 @@ pub struct DeleteSummary {
     pub with_conversations: i64,
 }
 
+/// One contact as a CSV export writes it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExportRow {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub created_at: i64,
+    pub last_interaction_at: Option<i64>,
+    pub campaign_opt_in: bool,
+    pub fields: Vec<FieldValue>,
+    /// Labels of the contact's recent conversations, by name.
+    pub labels: Vec<String>,
+    /// Conversation field values, each from the most recent conversation that has one.
+    pub conversation_fields: Vec<FieldValue>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,6 +100,15 @@ pub trait ContactStore: Send + Sync + 'static {
         target: &DeleteTarget,
     ) -> Result<DeleteSummary, StoreError>;
 
+    /// Streams the contacts of an export in its order, at most `options.limit`.
+    /// Errors in the query (a filter that cannot run) come before the stream.
+    async fn export(
+        &self,
+        workspace: &Workspace,
+        query: &ListQuery,
+        options: &crate::contacts::export::ExportOptions,
+    ) -> Result<ExportStream, StoreError>;
+
     /// Deletes the contacts with their conversations and messages, all or nothing.
     /// Returns how many were deleted.
     async fn delete_contacts(
@@ -110,6 +119,10 @@ pub trait ContactStore: Send + Sync + 'static {
 }
 
 pub type SharedStore = Arc<dyn ContactStore>;
+
+/// Rows of an export as they come from the database.
+pub type ExportStream =
+    futures::stream::BoxStream<'static, Result<crate::domain::ExportRow, StoreError>>;
 
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {

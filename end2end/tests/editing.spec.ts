@@ -112,14 +112,14 @@ test('the editor saves profile and custom fields and refuses a bad phone next to
   await row(page, id).getByRole('link', { name: `Edit ${name}` }).click();
   const drawer = page.getByRole('dialog', { name: 'Edit contact' });
   await expect(drawer).toBeVisible();
-  await drawer.getByLabel('Name').fill(`${name} Renamed`);
-  await drawer.getByLabel('Phone').fill('12345');
-  await drawer.getByLabel('Website').fill('https://example.org');
+  await drawer.getByLabel('Name', { exact: true }).fill(`${name} Renamed`);
+  await drawer.getByLabel('Phone', { exact: true }).fill('12345');
+  await drawer.getByLabel('Website', { exact: true }).fill('https://example.org');
   await drawer.getByRole('button', { name: 'Save changes' }).click();
   await expect(drawer.getByRole('alert').first()).toContainText('country code');
-  await expect(drawer.getByLabel('Phone')).toHaveAttribute('aria-invalid', 'true');
+  await expect(drawer.getByLabel('Phone', { exact: true })).toHaveAttribute('aria-invalid', 'true');
 
-  await drawer.getByLabel('Phone').fill('+49 30 1234567');
+  await drawer.getByLabel('Phone', { exact: true }).fill('+49 30 1234567');
   await drawer.getByRole('button', { name: 'Save changes' }).click();
   const details = page.getByRole('dialog', { name: 'Contact details' });
   await expect(details).toContainText(`${name} Renamed`);

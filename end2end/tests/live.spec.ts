@@ -3,12 +3,14 @@ import { open, addContact, deleteContacts, unique, row } from './helpers';
 
 test('with Live on, a new contact appears within one interval while an open editor keeps its text', async ({ page }) => {
   await open(page);
-  const live = page.getByRole('switch', { name: 'Live' });
+  const live = page.getByRole('switch', { name: 'Live', exact: true });
   await live.check();
   await expect(page.getByRole('status').filter({ hasText: 'Refreshing every 5 s' })).toBeVisible();
 
   // Start editing the first row's email and leave the text unsaved.
-  const first = page.locator('tr.contact-row').first();
+  // By id: the new contact will arrive above it.
+  const firstId = await page.locator('tr.contact-row').first().getAttribute('data-contact-id');
+  const first = page.locator(`tr.contact-row[data-contact-id="${firstId}"]`);
   await first.locator('td.col-email button').click();
   const editor = first.locator('td.col-email input');
   await editor.fill('half-typed@exam');
@@ -23,14 +25,14 @@ test('with Live on, a new contact appears within one interval while an open edit
   // The toggle survives a reload.
   await page.reload();
   await page.waitForSelector('body[data-hydrated]');
-  await expect(page.getByRole('switch', { name: 'Live' })).toBeChecked();
-  await page.getByRole('switch', { name: 'Live' }).uncheck();
+  await expect(page.getByRole('switch', { name: 'Live', exact: true })).toBeChecked();
+  await page.getByRole('switch', { name: 'Live', exact: true }).uncheck();
   await deleteContacts(page, [id]);
 });
 
 test('with Live off, the table is a stable snapshot', async ({ page }) => {
   await open(page);
-  await expect(page.getByRole('switch', { name: 'Live' })).not.toBeChecked();
+  await expect(page.getByRole('switch', { name: 'Live', exact: true })).not.toBeChecked();
   const name = unique('Quiet Arrival');
   const id = addContact(name, { message: 'Hi' });
   await page.waitForTimeout(6_000);

@@ -156,7 +156,113 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         eprint!("{line}");
         out.push_str(&line);
     }
+    out.push_str(
+        "\n| write or check (server function) | p50 ms | p95 ms | p99 ms | response bytes |\n",
+    );
+    out.push_str("|---|---:|---:|---:|---:|\n");
+    for line in writes(&app, &app_pool, opts.iterations).await? {
+        eprint!("{line}");
+        out.push_str(&line);
+    }
     Ok(out)
+}
+
+/// Times one POST of a server function; returns milliseconds, status and body size.
+async fn post(app: &axum::Router, path: &str, body: String) -> (f64, u16, usize) {
+    let request = Request::post(path)
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(Body::from(body))
+        .expect("valid request");
+    let start = Instant::now();
+    let response = match tokio::spawn(app.clone().oneshot(request)).await {
+        Ok(response) => response.expect("infallible"),
+        Err(_) => return (f64::NAN, 500, 0),
+    };
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map(|b| b.len())
+        .unwrap_or(0);
+    (start.elapsed().as_secs_f64() * 1000.0, status, bytes)
+}
+
+fn row(label: &str, mut samples: Vec<f64>, bytes: usize) -> String {
+    samples.sort_by(f64::total_cmp);
+    format!(
+        "| {label} | {:.2} | {:.2} | {:.2} | {bytes} |\n",
+        quantile(&samples, 0.50),
+        quantile(&samples, 0.95),
+        quantile(&samples, 0.99),
+    )
+}
+
+/// Inline saves, Live checks and one bulk delete of 10,000 contacts.
+async fn writes(
+    app: &axum::Router,
+    pool: &sqlx::SqlitePool,
+    iterations: usize,
+) -> Result<Vec<String>, DbError> {
+    use app::contacts::{bulk_delete::DeleteContacts, inline_edit::SaveContact, live::LiveCheck};
+    use leptos::server_fn::ServerFn;
+    let fail = |what: &str, status: u16| {
+        DbError::Query(sqlx::Error::Protocol(format!("{what} answered {status}")))
+    };
+    let mut lines = Vec::new();
+
+    // Inline saves of the email of contacts spread over the table, each against
+    // the value read just before (as the browser would send it).
+    let mut samples = Vec::new();
+    let mut size = 0;
+    for i in 0..iterations {
+        let (id, email): (i64, Option<String>) = sqlx::query_as(
+            "SELECT id, email FROM contacts WHERE id >= (SELECT MAX(id) FROM contacts) * ? / ? ORDER BY id LIMIT 1",
+        )
+        .bind(i as i64 * 7919 % iterations as i64)
+        .bind(iterations as i64)
+        .fetch_one(pool)
+        .await?;
+        let body = serde_json::json!({
+            "id": id,
+            "version": 0,
+            "changes": [{ "field": { "kind": "email" }, "expected": email, "value": format!("bench.{i}@example.com") }],
+        });
+        let (ms, status, bytes) = post(app, SaveContact::PATH, body.to_string()).await;
+        if status != 200 {
+            return Err(fail("an inline save", status));
+        }
+        samples.push(ms);
+        size = bytes;
+    }
+    lines.push(row("inline save (email)", samples, size));
+
+    let mut samples = Vec::new();
+    for _ in 0..iterations * 5 {
+        let (ms, status, bytes) = post(app, LiveCheck::PATH, "{}".into()).await;
+        if status != 200 {
+            return Err(fail("a live check", status));
+        }
+        samples.push(ms);
+        size = bytes;
+    }
+    lines.push(row("Live check, nothing changed", samples, size));
+
+    // One bulk delete: the 10,000 newest contacts, with their conversations.
+    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM contacts ORDER BY id DESC LIMIT 10000")
+        .fetch_all(pool)
+        .await?;
+    let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+    let body = serde_json::json!({ "target": { "Ids": ids } });
+    let (ms, status, bytes) = post(app, DeleteContacts::PATH, body.to_string()).await;
+    if status != 200 {
+        return Err(fail("the bulk delete", status));
+    }
+    lines.push(row(
+        &format!("delete {} contacts (one run)", ids.len()),
+        vec![ms],
+        bytes,
+    ));
+    Ok(lines)
 }
 
 /// The URL of the table sorted by the seed's "lifetime value" number field.

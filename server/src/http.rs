@@ -1,9 +1,11 @@
 //! The axum application: Leptos pages and server functions, static files, and the
 //! few plain routes (health check, generated avatars).
 
+use crate::export::ExportContext;
+use app::contacts::export::{ExportLimit, ExportProgressBoard, DEFAULT_MAX_ROWS, EXPORT_PATH};
 use app::store::SharedStore;
 use axum::{
-    extract::Path,
+    extract::{Path, Query},
     http::{header, StatusCode},
     response::{IntoResponse, Redirect},
     routing::get,
@@ -11,7 +13,7 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::net::SocketAddr;
+use std::{collections::HashMap, net::SocketAddr};
 use tower_http::compression::CompressionLayer;
 
 /// Leptos settings for serving: where the built WASM, JS and CSS live.
@@ -27,10 +29,31 @@ pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
 
 /// The whole application over one store.
 pub fn router(store: SharedStore, options: LeptosOptions) -> Router {
+    router_with(store, options, DEFAULT_MAX_ROWS)
+}
+
+/// The application with the operator's export limit.
+pub fn router_with(store: SharedStore, options: LeptosOptions, export_max_rows: u64) -> Router {
     let routes = generate_route_list(app::App);
-    let context = move || provide_context(store.clone());
+    let board = ExportProgressBoard::default();
+    let export = ExportContext {
+        store: store.clone(),
+        board: board.clone(),
+        max_rows: export_max_rows,
+    };
+    let context = move || {
+        provide_context(store.clone());
+        provide_context(board.clone());
+        provide_context(ExportLimit(export_max_rows));
+    };
     Router::new()
         .route("/", get(|| async { Redirect::to("/contacts") }))
+        .route(
+            EXPORT_PATH,
+            get(move |Query(params): Query<HashMap<String, String>>| {
+                crate::export::download(export.clone(), params)
+            }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/avatars/{file}", get(avatar))
         .leptos_routes_with_context(&options, routes, context.clone(), {

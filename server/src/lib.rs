@@ -4,5 +4,6 @@
 
 pub mod bench;
 pub mod db;
+pub mod export;
 pub mod http;
 pub mod seed;

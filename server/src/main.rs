@@ -30,6 +30,9 @@ enum Command {
         /// Folder with the built WASM, JS and CSS (cargo-leptos output).
         #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
         site_root: String,
+        /// The most contacts one CSV export may hold.
+        #[arg(long, env = "CONTACTS_EXPORT_MAX_ROWS", default_value_t = app::contacts::export::DEFAULT_MAX_ROWS)]
+        export_max_rows: u64,
     },
     /// Create or upgrade the database schema.
     Migrate,
@@ -95,6 +98,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             addr,
             demo,
             site_root,
+            export_max_rows,
         } => {
             let pool = db::connect(&url).await?;
             if demo {
@@ -107,7 +111,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             let store: SharedStore = Arc::new(db::SqlStore::new(pool));
-            let app = http::router(store, http::leptos_options(&site_root, addr));
+            let app = http::router_with(
+                store,
+                http::leptos_options(&site_root, addr),
+                export_max_rows,
+            );
             let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!("listening on http://{}", listener.local_addr()?);
             axum::serve(listener, app)

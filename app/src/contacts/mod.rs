@@ -4,6 +4,7 @@ pub mod bulk_delete;
 pub mod columns;
 pub mod details;
 pub mod editor;
+pub mod export;
 pub mod filters;
 pub mod inline_edit;
 pub mod live;
@@ -162,6 +163,13 @@ pub fn ContactsPage() -> impl IntoView {
                                     <segments::SegmentPicker url=url.clone() segments=page.segments.clone()/>
                                     <filters::FilterBar url=url.clone() schema=page.schema() segment=page.segment.clone()/>
                                     <columns::ColumnsButton schema=page.schema() columns=page.columns.clone()/>
+                                    <div class="list-actions">
+                                        <export::ExportButton
+                                            url=url.clone()
+                                            total=page.total
+                                            has_conversation_fields=!page.conversation_fields.is_empty()
+                                        />
+                                    </div>
                                 </div>
                                 {page.segment.clone().map(|segment| view! {
                                     <segments::SegmentBanner url=url.clone() segment total=page.total/>

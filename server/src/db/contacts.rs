@@ -830,6 +830,15 @@ impl ContactStore for SqlStore {
         self.summarize_delete(workspace, target).await
     }
 
+    async fn export(
+        &self,
+        workspace: &Workspace,
+        query: &ListQuery,
+        options: &app::contacts::export::ExportOptions,
+    ) -> Result<app::store::ExportStream, StoreError> {
+        self.export_rows(workspace, query, options).await
+    }
+
     async fn delete_contacts(
         &self,
         workspace: &Workspace,

@@ -3,6 +3,7 @@
 
 mod contacts;
 mod editing;
+mod export;
 pub mod filter_sql;
 
 pub use contacts::SqlStore;

@@ -1,0 +1,128 @@
+//! Reading an export: the matching contacts in the export's order, streamed from
+//! one database cursor through a small bounded channel, so memory stays flat
+//! whatever the count.
+
+use super::contacts::SqlStore;
+use super::store_error;
+use app::contacts::export::{ExportOptions, ExportSort, RECENT_CONVERSATIONS};
+use app::domain::{ExportRow, FieldValue, ListQuery, Workspace};
+use app::store::{ExportStream, StoreError};
+use futures::StreamExt;
+use sqlx::{QueryBuilder, Sqlite};
+
+/// Rows in flight between the cursor and the response.
+const CHANNEL_ROWS: usize = 512;
+
+#[derive(sqlx::FromRow)]
+struct ExportRecord {
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    created_at: i64,
+    last_interaction_at: Option<i64>,
+    campaign_opt_in: bool,
+    fields: Option<String>,
+    labels: Option<String>,
+    conversation_fields: Option<String>,
+}
+
+/// `[[field_id, value], …]` as SQLite's json_group_array writes it.
+fn pairs(json: Option<&str>) -> Vec<FieldValue> {
+    json.and_then(|j| serde_json::from_str::<Vec<(i64, String)>>(j).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(field_id, value)| FieldValue { field_id, value })
+        .collect()
+}
+
+impl From<ExportRecord> for ExportRow {
+    fn from(r: ExportRecord) -> Self {
+        // Conversation values come newest first: the first of each field wins.
+        let mut conversation_fields: Vec<FieldValue> = Vec::new();
+        for v in pairs(r.conversation_fields.as_deref()) {
+            if !conversation_fields.iter().any(|c| c.field_id == v.field_id) {
+                conversation_fields.push(v);
+            }
+        }
+        ExportRow {
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            created_at: r.created_at,
+            last_interaction_at: r.last_interaction_at,
+            campaign_opt_in: r.campaign_opt_in,
+            fields: pairs(r.fields.as_deref()),
+            labels: r
+                .labels
+                .and_then(|j| serde_json::from_str(&j).ok())
+                .unwrap_or_default(),
+            conversation_fields,
+        }
+    }
+}
+
+impl SqlStore {
+    pub(super) async fn export_rows(
+        &self,
+        workspace: &Workspace,
+        query: &ListQuery,
+        options: &ExportOptions,
+    ) -> Result<ExportStream, StoreError> {
+        let schema = self.load_schema(workspace.id).await.map_err(store_error)?;
+        let now = chrono::Utc::now().timestamp_millis();
+        let matching = self.matching(workspace.id, query, schema, now).await?;
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT name, email, phone, created_at, last_interaction_at, campaign_opt_in, \
+             (SELECT json_group_array(json_array(v.field_id, v.value)) FROM contact_field_values v \
+              WHERE v.contact_id = contacts.id) AS fields, ",
+        );
+        let recent = format!(
+            "(SELECT id, COALESCE(last_message_at, created_at) AS at FROM conversations \
+             WHERE conversations.contact_id = contacts.id ORDER BY at DESC, id DESC LIMIT {RECENT_CONVERSATIONS})"
+        );
+        if options.labels {
+            q.push(format!(
+                "(SELECT json_group_array(DISTINCT l.name) FROM {recent} rc \
+                 JOIN conversation_labels cl ON cl.conversation_id = rc.id \
+                 JOIN labels l ON l.id = cl.label_id) AS labels, "
+            ));
+        } else {
+            q.push("NULL AS labels, ");
+        }
+        if options.conversation_fields {
+            q.push(format!(
+                "(SELECT json_group_array(json_array(field_id, value)) FROM \
+                 (SELECT v.field_id, v.value FROM {recent} rc \
+                  JOIN conversation_field_values v ON v.conversation_id = rc.id \
+                  ORDER BY rc.at DESC, rc.id DESC)) AS conversation_fields"
+            ));
+        } else {
+            q.push("NULL AS conversation_fields");
+        }
+        q.push(" FROM contacts");
+        matching.push_where(&mut q, workspace.id, false)?;
+        q.push(match options.sort {
+            ExportSort::LastInteraction => " ORDER BY last_interaction_at DESC, id DESC",
+            ExportSort::CreatedAt => " ORDER BY created_at DESC, id DESC",
+        });
+        q.push(" LIMIT ").push_bind(options.limit as i64);
+
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<ExportRow, StoreError>>(CHANNEL_ROWS);
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut rows = q.build_query_as::<ExportRecord>().fetch(&pool);
+            while let Some(row) = rows.next().await {
+                let item = row.map(ExportRow::from).map_err(store_error);
+                let failed = item.is_err();
+                // The receiver is gone when the download was cancelled: stop reading.
+                if tx.send(item).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        })
+        .boxed())
+    }
+}
