@@ -1,5 +1,7 @@
 import { test, expect } from '@playwright/test';
-import { open, addContact, unique, rows } from './helpers';
+import { open, addContact, unique, rows, cleanUp } from './helpers';
+
+test.afterEach(async ({ request }) => cleanUp(request));
 
 test('deleting selected contacts says how many have conversations, then removes them', async ({ page }) => {
   const tag = unique('Bulkdel');

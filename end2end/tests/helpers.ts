@@ -1,4 +1,7 @@
-import { Page, Locator } from '@playwright/test';
+import { Page, Locator, APIRequestContext } from '@playwright/test';
+
+/** Contacts this worker added, removed after each test even when it fails. */
+const created: number[] = [];
 
 /** Opens a page and waits until the WASM has taken over the server's HTML. */
 export async function open(page: Page, path = '/contacts') {
@@ -31,13 +34,16 @@ export function addContact(name: string, opts: { email?: string; message?: strin
   const out: string = execFileSync(binary, args, { encoding: 'utf8', env: { ...process.env, RUST_LOG: 'error' } });
   const id = Number(/contact (\d+)/.exec(out)?.[1]);
   if (!id) throw new Error(`unexpected output: ${out}`);
+  created.push(id);
   return id;
 }
 
-/** Deletes contacts through the server function the action bar uses. */
-export async function deleteContacts(page: Page, ids: number[]) {
-  const res = await page.request.post('/api/delete_contacts', { data: { target: { Ids: ids } } });
-  if (!res.ok()) throw new Error(`delete failed: ${res.status()}`);
+/** Deletes the contacts added by the test, through the server function the action bar uses. */
+export async function cleanUp(request: APIRequestContext) {
+  const ids = created.splice(0);
+  if (ids.length === 0) return;
+  const res = await request.post('/api/delete_contacts', { data: { target: { Ids: ids } } });
+  if (!res.ok()) throw new Error(`clean-up failed: ${res.status()}`);
 }
 
 /** A name no other test uses. */

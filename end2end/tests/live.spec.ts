@@ -1,5 +1,7 @@
 import { test, expect } from '@playwright/test';
-import { open, addContact, deleteContacts, unique, row } from './helpers';
+import { open, addContact, unique, row, cleanUp } from './helpers';
+
+test.afterEach(async ({ request }) => cleanUp(request));
 
 test('with Live on, a new contact appears within one interval while an open editor keeps its text', async ({ page }) => {
   await open(page);
@@ -27,7 +29,6 @@ test('with Live on, a new contact appears within one interval while an open edit
   await page.waitForSelector('body[data-hydrated]');
   await expect(page.getByRole('switch', { name: 'Live', exact: true })).toBeChecked();
   await page.getByRole('switch', { name: 'Live', exact: true }).uncheck();
-  await deleteContacts(page, [id]);
 });
 
 test('with Live off, the table is a stable snapshot', async ({ page }) => {
@@ -37,5 +38,4 @@ test('with Live off, the table is a stable snapshot', async ({ page }) => {
   const id = addContact(name, { message: 'Hi' });
   await page.waitForTimeout(6_000);
   await expect(row(page, id)).toHaveCount(0);
-  await deleteContacts(page, [id]);
 });

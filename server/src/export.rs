@@ -238,6 +238,7 @@ fn csv_stream(
         finished: false,
         progress,
     };
+    // Fused: compression layers may poll once more after the end.
     futures::stream::unfold(state, |mut st| async move {
         if st.finished {
             return None;
@@ -278,4 +279,5 @@ fn csv_stream(
             }
         }
     })
+    .fuse()
 }

@@ -256,3 +256,25 @@ async fn an_export_streams_many_rows_and_reports_progress() {
         serde_json::json!({ "written": 3000, "total": 3000, "done": true })
     );
 }
+
+#[tokio::test]
+async fn a_compressed_download_is_complete() {
+    let app = spawn_app().await;
+    app.seed(500, "Acme").await;
+    let res = app
+        .client
+        .get(app.url("/contacts/export.csv?limit=500"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let body = res
+        .bytes()
+        .await
+        .expect("the whole body, not a cut connection");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text).unwrap();
+    assert_eq!(records(&text).len(), 501);
+}

@@ -123,6 +123,7 @@ impl SqlStore {
         Ok(futures::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|item| (item, rx))
         })
+        .fuse()
         .boxed())
     }
 }
