@@ -109,6 +109,22 @@ pub trait ContactStore: Send + Sync + 'static {
         options: &crate::contacts::export::ExportOptions,
     ) -> Result<ExportStream, StoreError>;
 
+    /// How many of these contacts already exist (same email, or else same phone).
+    async fn count_existing(
+        &self,
+        workspace: WorkspaceId,
+        contacts: &[crate::contacts::import::ImportedContact],
+    ) -> Result<u64, StoreError>;
+
+    /// Writes one batch of imported contacts in one transaction: new ones are
+    /// created, existing ones (same email, or else same phone) updated or skipped.
+    async fn import_contacts(
+        &self,
+        workspace: WorkspaceId,
+        contacts: &[crate::contacts::import::ImportedContact],
+        on_existing: crate::contacts::import::OnExisting,
+    ) -> Result<crate::contacts::import::ImportCounts, StoreError>;
+
     /// Deletes the contacts with their conversations and messages, all or nothing.
     /// Returns how many were deleted.
     async fn delete_contacts(

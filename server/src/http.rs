@@ -2,13 +2,15 @@
 //! few plain routes (health check, generated avatars).
 
 use crate::export::ExportContext;
+use crate::import::ImportContext;
+use app::contacts::import::{ImportPlace, UPLOAD_PATH};
 use app::contacts::export::{ExportLimit, ExportProgressBoard, DEFAULT_MAX_ROWS, EXPORT_PATH};
 use app::store::SharedStore;
 use axum::{
     extract::{Path, Query},
     http::{header, StatusCode},
     response::{IntoResponse, Redirect},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use leptos::prelude::*;
@@ -29,12 +31,41 @@ pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
 
 /// The whole application over one store.
 pub fn router(store: SharedStore, options: LeptosOptions) -> Router {
-    router_with(store, options, DEFAULT_MAX_ROWS)
+    router_with(store, options, Limits::default())
 }
 
-/// The application with the operator's export limit.
-pub fn router_with(store: SharedStore, options: LeptosOptions, export_max_rows: u64) -> Router {
+/// Limits the operator can set.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub export_max_rows: u64,
+    pub import_max_bytes: u64,
+    /// Where uploaded files wait for their import.
+    pub import_dir: std::path::PathBuf,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            export_max_rows: DEFAULT_MAX_ROWS,
+            import_max_bytes: app::contacts::import::DEFAULT_MAX_BYTES,
+            import_dir: std::env::temp_dir().join("contacts-imports"),
+        }
+    }
+}
+
+/// The application with the operator's limits.
+pub fn router_with(store: SharedStore, options: LeptosOptions, limits: Limits) -> Router {
+    let export_max_rows = limits.export_max_rows;
     let routes = generate_route_list(app::App);
+    let place = ImportPlace {
+        dir: limits.import_dir.clone(),
+        ..Default::default()
+    };
+    let import = ImportContext {
+        store: store.clone(),
+        place: place.clone(),
+        max_bytes: limits.import_max_bytes,
+    };
     let board = ExportProgressBoard::default();
     let export = ExportContext {
         store: store.clone(),
@@ -45,6 +76,7 @@ pub fn router_with(store: SharedStore, options: LeptosOptions, export_max_rows: 
         provide_context(store.clone());
         provide_context(board.clone());
         provide_context(ExportLimit(export_max_rows));
+        provide_context(place.clone());
     };
     Router::new()
         .route("/", get(|| async { Redirect::to("/contacts") }))
@@ -53,6 +85,10 @@ pub fn router_with(store: SharedStore, options: LeptosOptions, export_max_rows: 
             get(move |Query(params): Query<HashMap<String, String>>| {
                 crate::export::download(export.clone(), params)
             }),
+        )
+        .route(
+            UPLOAD_PATH,
+            post(move |body: axum::body::Body| crate::import::upload(import.clone(), body)),
         )
         .route("/healthz", get(|| async { "ok" }))
         .route("/avatars/{file}", get(avatar))

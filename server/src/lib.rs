@@ -6,4 +6,5 @@ pub mod bench;
 pub mod db;
 pub mod export;
 pub mod http;
+pub mod import;
 pub mod seed;

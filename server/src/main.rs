@@ -33,6 +33,9 @@ enum Command {
         /// The most contacts one CSV export may hold.
         #[arg(long, env = "CONTACTS_EXPORT_MAX_ROWS", default_value_t = app::contacts::export::DEFAULT_MAX_ROWS)]
         export_max_rows: u64,
+        /// The largest CSV file an import accepts, in bytes.
+        #[arg(long, env = "CONTACTS_IMPORT_MAX_BYTES", default_value_t = app::contacts::import::DEFAULT_MAX_BYTES)]
+        import_max_bytes: u64,
     },
     /// Create or upgrade the database schema.
     Migrate,
@@ -99,6 +102,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             demo,
             site_root,
             export_max_rows,
+            import_max_bytes,
         } => {
             let pool = db::connect(&url).await?;
             if demo {
@@ -114,7 +118,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let app = http::router_with(
                 store,
                 http::leptos_options(&site_root, addr),
-                export_max_rows,
+                http::Limits {
+                    export_max_rows,
+                    import_max_bytes,
+                    ..Default::default()
+                },
             );
             let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!("listening on http://{}", listener.local_addr()?);

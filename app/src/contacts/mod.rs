@@ -5,6 +5,7 @@ pub mod columns;
 pub mod details;
 pub mod editor;
 pub mod export;
+pub mod import;
 pub mod filters;
 pub mod inline_edit;
 pub mod live;
@@ -164,6 +165,7 @@ pub fn ContactsPage() -> impl IntoView {
                                     <filters::FilterBar url=url.clone() schema=page.schema() segment=page.segment.clone()/>
                                     <columns::ColumnsButton schema=page.schema() columns=page.columns.clone()/>
                                     <div class="list-actions">
+                                        <import::ImportButton/>
                                         <export::ExportButton
                                             url=url.clone()
                                             total=page.total

@@ -839,6 +839,23 @@ impl ContactStore for SqlStore {
         self.export_rows(workspace, query, options).await
     }
 
+    async fn count_existing(
+        &self,
+        workspace: WorkspaceId,
+        contacts: &[app::contacts::import::ImportedContact],
+    ) -> Result<u64, StoreError> {
+        self.count_existing_contacts(workspace, contacts).await
+    }
+
+    async fn import_contacts(
+        &self,
+        workspace: WorkspaceId,
+        contacts: &[app::contacts::import::ImportedContact],
+        on_existing: app::contacts::import::OnExisting,
+    ) -> Result<app::contacts::import::ImportCounts, StoreError> {
+        self.import_batch(workspace, contacts, on_existing).await
+    }
+
     async fn delete_contacts(
         &self,
         workspace: &Workspace,

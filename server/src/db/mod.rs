@@ -4,6 +4,7 @@
 mod contacts;
 mod editing;
 mod export;
+mod import;
 pub mod filter_sql;
 
 pub use contacts::SqlStore;

@@ -1,0 +1,180 @@
+//! Writing imported contacts: a batch per transaction, each contact matched to an
+//! existing one by email, or else by phone, through the workspace's key indexes.
+
+use super::contacts::SqlStore;
+use super::store_error;
+use app::contacts::import::{ImportCounts, ImportedContact, OnExisting};
+use app::domain::WorkspaceId;
+use app::filter::{digits, fold, fold_for, Kind};
+use app::store::StoreError;
+use sqlx::{Sqlite, Transaction};
+
+const COLORS: [&str; 6] = ["#2563eb", "#7c3aed", "#db2777", "#059669", "#d97706", "#475569"];
+
+async fn existing(
+    conn: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    c: &ImportedContact,
+) -> Result<Option<i64>, StoreError> {
+    if let Some(email) = &c.email {
+        let found: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM contacts WHERE workspace_id = ? AND email_fold = ? ORDER BY id LIMIT 1",
+        )
+        .bind(workspace)
+        .bind(fold(email.trim()))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(store_error)?;
+        if found.is_some() {
+            return Ok(found.map(|(id,)| id));
+        }
+    }
+    if let Some(phone) = &c.phone {
+        let found: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM contacts WHERE workspace_id = ? AND phone_digits = ? ORDER BY id LIMIT 1",
+        )
+        .bind(workspace)
+        .bind(digits(phone))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(store_error)?;
+        return Ok(found.map(|(id,)| id));
+    }
+    Ok(None)
+}
+
+impl SqlStore {
+    pub(super) async fn count_existing_contacts(
+        &self,
+        workspace: WorkspaceId,
+        contacts: &[ImportedContact],
+    ) -> Result<u64, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        let mut n = 0;
+        for c in contacts {
+            if existing(&mut conn, workspace, c).await?.is_some() {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    pub(super) async fn import_batch(
+        &self,
+        workspace: WorkspaceId,
+        contacts: &[ImportedContact],
+        on_existing: OnExisting,
+    ) -> Result<ImportCounts, StoreError> {
+        let _writing = self.writer.lock().await;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let mut counts = ImportCounts::default();
+        let now = chrono::Utc::now().timestamp_millis();
+        for c in contacts {
+            match existing(&mut *tx, workspace, c).await? {
+                Some(_) if on_existing == OnExisting::Skip => counts.skipped += 1,
+                Some(id) => {
+                    update(&mut tx, id, c, now).await?;
+                    counts.updated += 1;
+                }
+                None => {
+                    insert(&mut tx, workspace, c, now).await?;
+                    counts.created += 1;
+                }
+            }
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(counts)
+    }
+}
+
+async fn insert(
+    tx: &mut Transaction<'_, Sqlite>,
+    workspace: WorkspaceId,
+    c: &ImportedContact,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
+         campaign_opt_in, name_fold, email_fold, phone_digits) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(workspace)
+    .bind(&c.name)
+    .bind(&c.email)
+    .bind(&c.phone)
+    .bind(COLORS[c.name.len() % COLORS.len()])
+    .bind(c.created_at.unwrap_or(now))
+    .bind(now)
+    .bind(c.campaign_opt_in.unwrap_or(false))
+    .bind(fold_for(Kind::Text, &c.name))
+    .bind(c.email.as_deref().map(|e| fold_for(Kind::Text, e)))
+    .bind(c.phone.as_deref().map(digits))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(store_error)?;
+    write_fields(tx, id, c).await
+}
+
+/// Updates the values the file has; a column the file does not have, or an
+/// empty profile cell, leaves the stored value as it is.
+async fn update(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    c: &ImportedContact,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE contacts SET name = ?, name_fold = ?, \
+         email = COALESCE(?, email), email_fold = COALESCE(?, email_fold), \
+         phone = COALESCE(?, phone), phone_digits = COALESCE(?, phone_digits), \
+         campaign_opt_in = COALESCE(?, campaign_opt_in), \
+         version = version + 1, updated_at = ? WHERE id = ?",
+    )
+    .bind(&c.name)
+    .bind(fold_for(Kind::Text, &c.name))
+    .bind(&c.email)
+    .bind(c.email.as_deref().map(|e| fold_for(Kind::Text, e)))
+    .bind(&c.phone)
+    .bind(c.phone.as_deref().map(digits))
+    .bind(c.campaign_opt_in)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error)?;
+    write_fields(tx, id, c).await
+}
+
+async fn write_fields(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: i64,
+    c: &ImportedContact,
+) -> Result<(), StoreError> {
+    for (def, value) in &c.fields {
+        let Some(value) = value else {
+            continue;
+        };
+        let kind = Kind::of(def.field_type);
+        let number = (kind == Kind::Number)
+            .then(|| value.parse::<f64>().ok())
+            .flatten();
+        sqlx::query(
+            "INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id, field_id) DO UPDATE \
+             SET value = excluded.value, number_value = excluded.number_value, value_fold = excluded.value_fold",
+        )
+        .bind(id)
+        .bind(def.id)
+        .bind(value)
+        .bind(number)
+        .bind(fold_for(kind, value))
+        .execute(&mut **tx)
+        .await
+        .map_err(store_error)?;
+    }
+    Ok(())
+}
