@@ -92,12 +92,29 @@ pub fn country_code(digits: &str) -> Option<&'static str> {
         .find_map(|prefix| COUNTRY_CODES.iter().copied().find(|cc| *cc == prefix))
 }
 
+/// How many digits numbers of a country have after its code, for the countries
+/// most contacts come from (ITU numbering plans); 4 to 14 for the others.
+fn national_lengths(cc: &str) -> std::ops::RangeInclusive<usize> {
+    match cc {
+        "7" | "30" | "52" | "90" | "91" | "92" => 10..=10,
+        "27" | "31" | "33" | "34" | "48" | "61" => 9..=9,
+        "44" | "81" | "84" => 9..=10,
+        "20" | "82" => 8..=10,
+        "55" | "86" => 10..=11,
+        "971" => 8..=9,
+        "353" => 7..=9,
+        "39" => 6..=11,
+        "49" => 5..=13,
+        _ => 4..=14,
+    }
+}
+
 /// A phone number in international form, normalized to E.164 (`+15551234567`).
 ///
 /// Spaces, dots, dashes, slashes, parentheses and a national "(0)" are formatting;
 /// a leading `00` is the international prefix. The number needs a country code
-/// assigned by the ITU, 4 to 14 digits after it (15 in all at most, as E.164 says),
-/// and numbers of the North American plan (+1) and of +7 need exactly 10.
+/// assigned by the ITU and as many digits after it as the country's numbering plan
+/// has (15 in all at most, as E.164 says); North American area codes start 2–9.
 pub fn phone(raw: &str) -> Result<String, Problem> {
     let value = raw.trim();
     let compact: String = value
@@ -122,11 +139,12 @@ pub fn phone(raw: &str) -> Result<String, Problem> {
     let cc = country_code(digits)
         .ok_or_else(|| format!("“{value}” does not start with a known country code."))?;
     let national = &digits[cc.len()..];
-    let length_ok = match cc {
-        "1" => national.len() == 10 && !national.starts_with(['0', '1']),
-        "7" => national.len() == 10,
-        _ => (4..=14).contains(&national.len()) && digits.len() <= 15,
-    };
+    let n = national.len();
+    let length_ok = digits.len() <= 15
+        && match cc {
+            "1" => n == 10 && !national.starts_with(['0', '1']),
+            _ => national_lengths(cc).contains(&n),
+        };
     if !length_ok {
         return Err(format!(
             "“{value}” has the wrong number of digits for country code +{cc}."
@@ -319,6 +337,11 @@ mod tests {
             "NANP area codes start 2-9"
         );
         assert!(phone("+999 1234567").is_err(), "999 is not a country code");
+        assert!(
+            phone("+91 848484848").is_err(),
+            "Indian numbers have 10 digits"
+        );
+        assert_eq!(phone("+91 84848 48484").unwrap(), "+918484848484");
         assert!(phone("+44 12").is_err(), "too short");
         assert!(
             phone("+44 1234 5678 9012 34").is_err(),

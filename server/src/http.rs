@@ -3,8 +3,8 @@
 
 use crate::export::ExportContext;
 use crate::import::ImportContext;
-use app::contacts::import::{ImportPlace, UPLOAD_PATH};
 use app::contacts::export::{ExportLimit, ExportProgressBoard, DEFAULT_MAX_ROWS, EXPORT_PATH};
+use app::contacts::import::{ImportPlace, UPLOAD_PATH};
 use app::store::SharedStore;
 use axum::{
     extract::{Path, Query},

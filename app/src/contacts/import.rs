@@ -162,6 +162,18 @@ fn instant(cell: &str) -> Result<Option<i64>, String> {
         .map_err(|_| format!("“{cell}” is not a date and time (write 2026-01-31T09:30:00Z)."))
 }
 
+/// The warning for a row with fewer values than the header, if it has fewer.
+pub fn short_row(headers: &[String], record: &[String]) -> Option<String> {
+    (record.len() < headers.len()).then(|| {
+        format!(
+            "This row has {} values where the header has {}: {} left empty. If a value is missing in the middle, the others have shifted.",
+            record.len(),
+            headers.len(),
+            headers[record.len()..].join(", ")
+        )
+    })
+}
+
 /// Reads one row by the mapping. `Err` is the reason the row cannot be imported.
 pub fn read_row(
     headers: &[String],
@@ -169,7 +181,7 @@ pub fn read_row(
     mapping: &[Target],
     fields: &[FieldDef],
 ) -> Result<ImportedContact, String> {
-    if record.len() != headers.len() {
+    if record.len() > headers.len() {
         return Err(format!(
             "This row has {} values where the header has {}: its columns may have shifted.",
             record.len(),
@@ -178,7 +190,13 @@ pub fn read_row(
     }
     let mut contact = ImportedContact::default();
     let (mut name, mut first, mut last) = (String::new(), String::new(), String::new());
-    for ((header, raw), target) in headers.iter().zip(record).zip(mapping) {
+    // A short row (values missing at its end, as many tools write rows without
+    // the last fields) reads as empty there; the check reports it as a warning.
+    let padded = record
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::repeat(""));
+    for ((header, raw), target) in headers.iter().zip(padded).zip(mapping) {
         let cell = unsafe_cell(raw.trim()).trim();
         let problem = |p: String| format!("{header}: {p}");
         match target {
@@ -186,8 +204,12 @@ pub fn read_row(
             Target::Name => name = cell.to_string(),
             Target::FirstName => first = cell.to_string(),
             Target::LastName => last = cell.to_string(),
-            Target::Email => contact.email = validate::optional(cell, validate::email).map_err(problem)?,
-            Target::Phone => contact.phone = validate::optional(cell, validate::phone).map_err(problem)?,
+            Target::Email => {
+                contact.email = validate::optional(cell, validate::email).map_err(problem)?
+            }
+            Target::Phone => {
+                contact.phone = validate::optional(cell, validate::phone).map_err(problem)?
+            }
             Target::CampaignOptIn => contact.campaign_opt_in = opt_in(cell).map_err(problem)?,
             Target::CreatedAt => contact.created_at = instant(cell).map_err(problem)?,
             Target::Custom(id) => {
@@ -197,8 +219,11 @@ pub fn read_row(
                     .ok_or_else(|| problem("this field no longer exists.".into()))?;
                 let typed = if def.field_type == FieldType::MultiSelect && !cell.starts_with('[') {
                     // Exports join options with "; ".
-                    let items: Vec<&str> =
-                        cell.split(';').map(str::trim).filter(|s| !s.is_empty()).collect();
+                    let items: Vec<&str> = cell
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .collect();
                     serde_json::to_string(&items).unwrap_or_default()
                 } else {
                     cell.to_string()
@@ -264,6 +289,9 @@ pub struct ImportCheck {
     pub problems: Vec<RowProblem>,
     /// Valid rows matching a contact already here (same email, or else phone).
     pub existing: u64,
+    /// Valid rows that deserve a look (values missing at the end).
+    pub warning_count: u64,
+    pub warnings: Vec<RowProblem>,
 }
 
 /// How many contacts a batch (or the whole import) created, updated and skipped.
@@ -287,7 +315,8 @@ pub struct ImportProgress {
 #[derive(Clone, Default)]
 pub struct ImportPlace {
     pub dir: std::path::PathBuf,
-    pub progress: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, ImportProgress>>>,
+    pub progress:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, ImportProgress>>>,
 }
 
 impl ImportPlace {
@@ -324,13 +353,23 @@ pub fn open_file(
     let headers: Vec<String> = match records.next() {
         Some(Ok(h)) => h
             .iter()
-            .map(|c| String::from_utf8_lossy(c).trim_start_matches('\u{feff}').trim().to_string())
+            .map(|c| {
+                String::from_utf8_lossy(c)
+                    .trim_start_matches('\u{feff}')
+                    .trim()
+                    .to_string()
+            })
             .collect(),
         _ => return Err(AppError::invalid("file", "The file is empty.")),
     };
     let rows = records.filter_map(Result::ok).map(|r| {
         let line = r.position().map_or(0, |p| p.line());
-        (line, r.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect())
+        (
+            line,
+            r.iter()
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect(),
+        )
     });
     Ok((headers, rows))
 }
@@ -350,7 +389,10 @@ pub async fn check_import(request: ImportRequest) -> Result<ImportCheck, AppErro
         let path = place()?.file(&request.id)?;
         let (headers, rows) = open_file(&path)?;
         if request.mapping.len() != headers.len() {
-            return Err(AppError::invalid("mapping", "Choose what each column becomes."));
+            return Err(AppError::invalid(
+                "mapping",
+                "Choose what each column becomes.",
+            ));
         }
         let mut check = ImportCheck::default();
         let mut seen = std::collections::HashMap::<String, u64>::new();
@@ -359,9 +401,12 @@ pub async fn check_import(request: ImportRequest) -> Result<ImportCheck, AppErro
             check.rows += 1;
             let outcome = read_row(&headers, &record, &request.mapping, &fields).and_then(|c| {
                 // The same person twice in one file: say so rather than merge silently.
-                for key in [c.email.as_deref().map(crate::filter::fold), c.phone.as_deref().map(crate::filter::digits)]
-                    .into_iter()
-                    .flatten()
+                for key in [
+                    c.email.as_deref().map(crate::filter::fold),
+                    c.phone.as_deref().map(crate::filter::digits),
+                ]
+                .into_iter()
+                .flatten()
                 {
                     if let Some(first) = seen.get(&key) {
                         return Err(format!("The same email or phone as line {first}."));
@@ -373,6 +418,12 @@ pub async fn check_import(request: ImportRequest) -> Result<ImportCheck, AppErro
             match outcome {
                 Ok(contact) => {
                     check.valid += 1;
+                    if let Some(reason) = short_row(&headers, &record) {
+                        check.warning_count += 1;
+                        if check.warnings.len() < MAX_LISTED_PROBLEMS {
+                            check.warnings.push(RowProblem { line, reason });
+                        }
+                    }
                     batch.push(contact);
                     if batch.len() == BATCH_ROWS {
                         check.existing += store()?.count_existing(ws.id, &batch).await?;
@@ -491,7 +542,18 @@ mod tests {
     #[test]
     fn headers_of_this_app_and_other_tools_are_matched() {
         let fields = [def(7, "company", "Company", FieldType::Text, &[])];
-        let headers = ["Name", "E-mail", "phone_number", "first_name", "Last Name", "Campaign Opt-in", "Created At", "company_name", "Company", "gender"];
+        let headers = [
+            "Name",
+            "E-mail",
+            "phone_number",
+            "first_name",
+            "Last Name",
+            "Campaign Opt-in",
+            "Created At",
+            "company_name",
+            "Company",
+            "gender",
+        ];
         let got: Vec<Target> = headers.iter().map(|h| suggest(h, &fields)).collect();
         assert_eq!(
             got,
@@ -519,7 +581,9 @@ mod tests {
             def(1, "tags", "Tags", FieldType::MultiSelect, &["a", "b"]),
             def(2, "score", "Score", FieldType::Number, &[]),
         ];
-        let headers = strings(&["first", "last", "email", "phone", "opt", "tags", "score", "created"]);
+        let headers = strings(&[
+            "first", "last", "email", "phone", "opt", "tags", "score", "created",
+        ]);
         let mapping = [
             Target::FirstName,
             Target::LastName,
@@ -530,10 +594,23 @@ mod tests {
             Target::Custom(2),
             Target::CreatedAt,
         ];
-        let row = strings(&["Ann", "Lee", "ann@example.com", "'+1 555 123 4567", "yes", "b; a", "12.50", "2026-01-02T03:04:05Z"]);
+        let row = strings(&[
+            "Ann",
+            "Lee",
+            "ann@example.com",
+            "'+1 555 123 4567",
+            "yes",
+            "b; a",
+            "12.50",
+            "2026-01-02T03:04:05Z",
+        ]);
         let c = read_row(&headers, &row, &mapping, &fields).unwrap();
         assert_eq!(c.name, "Ann Lee");
-        assert_eq!(c.phone.as_deref(), Some("+15551234567"), "the export's apostrophe is removed");
+        assert_eq!(
+            c.phone.as_deref(),
+            Some("+15551234567"),
+            "the export's apostrophe is removed"
+        );
         assert_eq!(c.campaign_opt_in, Some(true));
         assert_eq!(c.fields[0].1.as_deref(), Some(r#"["a","b"]"#));
         assert_eq!(c.fields[1].1.as_deref(), Some("12.5"));
@@ -542,15 +619,30 @@ mod tests {
         let bad = strings(&["Ann", "Lee", "ann(at)example", "", "", "", "", ""]);
         let reason = read_row(&headers, &bad, &mapping, &fields).unwrap_err();
         assert!(reason.starts_with("email: "), "{reason}");
+        let long = strings(&["Ann", "Lee", "", "", "", "", "", "", "extra"]);
+        assert!(read_row(&headers, &long, &mapping, &fields)
+            .unwrap_err()
+            .contains("shifted"));
         let short = strings(&["Ann", "Lee"]);
-        assert!(read_row(&headers, &short, &mapping, &fields).unwrap_err().contains("shifted"));
+        assert_eq!(
+            read_row(&headers, &short, &mapping, &fields).unwrap().name,
+            "Ann Lee"
+        );
+        assert!(short_row(&headers, &short)
+            .unwrap()
+            .contains("email, phone, opt, tags, score, created left empty"));
         let nameless = strings(&["", "", "", "", "", "", "", ""]);
         assert_eq!(
             read_row(&headers, &nameless, &mapping, &fields).unwrap_err(),
             "This row has no name, email or phone."
         );
         let email_only = strings(&["", "", "x@example.com", "", "", "", "", ""]);
-        assert_eq!(read_row(&headers, &email_only, &mapping, &fields).unwrap().name, "x@example.com");
+        assert_eq!(
+            read_row(&headers, &email_only, &mapping, &fields)
+                .unwrap()
+                .name,
+            "x@example.com"
+        );
     }
 }
 
@@ -564,11 +656,12 @@ async fn send_file(file: web_sys::File) -> Result<Upload, String> {
     init.set_method("POST");
     init.set_body(&file);
     let window = web_sys::window().ok_or_else(offline)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(UPLOAD_PATH, &init))
-        .await
-        .map_err(|_| offline())?
-        .dyn_into()
-        .map_err(|_| offline())?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(UPLOAD_PATH, &init))
+            .await
+            .map_err(|_| offline())?
+            .dyn_into()
+            .map_err(|_| offline())?;
     let text = JsFuture::from(response.text().map_err(|_| offline())?)
         .await
         .map_err(|_| offline())?
@@ -665,7 +758,10 @@ fn ImportDialog(on_close: Callback<()>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match start_import(req, only_valid).await {
                 Ok(rows) => {
-                    progress.set(Some(ImportProgress { rows, ..Default::default() }));
+                    progress.set(Some(ImportProgress {
+                        rows,
+                        ..Default::default()
+                    }));
                     loop {
                         sleep_ms(400).await;
                         match get_import_progress(id.clone()).await {
@@ -780,6 +876,17 @@ fn ImportDialog(on_close: Callback<()>) -> impl IntoView {
             view! {
                 <div class="import-report" role="status">
                     <p><strong>{format!("{} of {} rows are ready to import.", format::count(c.valid as i64), format::count(c.rows as i64))}</strong>" "{existing}</p>
+                    {(c.warning_count > 0).then(|| {
+                        let warnings = c
+                            .warnings
+                            .iter()
+                            .map(|p| view! { <li>{format!("Line {}: {}", p.line, p.reason)}</li> })
+                            .collect_view();
+                        view! {
+                            <p>{format!("{} will be imported but deserve a look:", format::plural(c.warning_count as i64, "row", "rows"))}</p>
+                            <ul class="problems">{warnings}</ul>
+                        }
+                    })}
                     {(c.problem_count > 0).then(|| view! {
                         <p class="warning">{format!("{} have problems and would not be imported:", format::plural(c.problem_count as i64, "row", "rows"))}</p>
                         <ul class="problems">{problems.clone()}</ul>
@@ -809,7 +916,11 @@ fn ImportDialog(on_close: Callback<()>) -> impl IntoView {
                     None => format!("Import finished: {}", summary(p.counts)),
                 }
             } else {
-                format!("Importing… {} of {} rows", format::count(p.rows_done as i64), format::count(p.rows as i64))
+                format!(
+                    "Importing… {} of {} rows",
+                    format::count(p.rows_done as i64),
+                    format::count(p.rows as i64)
+                )
             };
             view! {
                 <div class="import-progress" role="status" aria-live="polite">

@@ -9,7 +9,9 @@ use app::filter::{digits, fold, fold_for, Kind};
 use app::store::StoreError;
 use sqlx::{Sqlite, Transaction};
 
-const COLORS: [&str; 6] = ["#2563eb", "#7c3aed", "#db2777", "#059669", "#d97706", "#475569"];
+const COLORS: [&str; 6] = [
+    "#2563eb", "#7c3aed", "#db2777", "#059669", "#d97706", "#475569",
+];
 
 async fn existing(
     conn: &mut sqlx::SqliteConnection,

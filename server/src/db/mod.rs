@@ -4,8 +4,8 @@
 mod contacts;
 mod editing;
 mod export;
-mod import;
 pub mod filter_sql;
+mod import;
 
 pub use contacts::SqlStore;
 pub use editing::{add_contact, NewContact};

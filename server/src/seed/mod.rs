@@ -133,7 +133,8 @@ fn phone(rng: &mut Rng, (cc, len): (&str, usize)) -> String {
     let mut s = String::with_capacity(len + cc.len() + 1);
     s.push('+');
     s.push_str(cc);
-    s.push(char::from(b'1' + rng.below(9) as u8));
+    // National numbers never start with 0 or 1 (North American area codes cannot).
+    s.push(char::from(b'2' + rng.below(8) as u8));
     for _ in 1..len {
         s.push(char::from(b'0' + rng.below(10) as u8));
     }
