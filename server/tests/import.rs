@@ -7,6 +7,17 @@ use common::{contact, field_def, spawn_app, workspace, TestApp};
 use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
 
+/// A contact as the round trip compares it: name, email, phone, created (s),
+/// opt-in and its custom fields.
+type Dumped = (
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    bool,
+    Option<String>,
+);
+
 const FIXTURES: &str = "../../shared/fixtures/peer-csv";
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -238,7 +249,7 @@ async fn an_export_imported_into_an_empty_workspace_reproduces_contacts_and_fiel
     assert_eq!(counts["created"], 300);
 
     let dump = |pool: sqlx::SqlitePool| async move {
-        let rows: Vec<(String, Option<String>, Option<String>, i64, bool, Option<String>)> = sqlx::query_as(
+        let rows: Vec<Dumped> = sqlx::query_as(
             "SELECT c.name, c.email, c.phone, c.created_at / 1000, c.campaign_opt_in, \
              (SELECT group_concat(d.key || '=' || v.value, '|') FROM contact_field_values v \
               JOIN contact_field_defs d ON d.id = v.field_id WHERE v.contact_id = c.id ORDER BY d.key) \

@@ -339,11 +339,14 @@ impl ImportPlace {
     }
 }
 
+/// A record of the file with its line number.
+pub type LineRecord = (u64, Vec<String>);
+
 /// Reads the uploaded file row by row: the header, then each record with its line.
 #[cfg(feature = "ssr")]
 pub fn open_file(
     path: &std::path::Path,
-) -> Result<(Vec<String>, impl Iterator<Item = (u64, Vec<String>)>), AppError> {
+) -> Result<(Vec<String>, impl Iterator<Item = LineRecord>), AppError> {
     let file = std::fs::File::open(path).map_err(|_| AppError::NotFound("This upload".into()))?;
     let reader = csv::ReaderBuilder::new()
         .flexible(true)

@@ -76,7 +76,7 @@ impl SqlStore {
         let mut counts = ImportCounts::default();
         let now = chrono::Utc::now().timestamp_millis();
         for c in contacts {
-            match existing(&mut *tx, workspace, c).await? {
+            match existing(&mut tx, workspace, c).await? {
                 Some(_) if on_existing == OnExisting::Skip => counts.skipped += 1,
                 Some(id) => {
                     update(&mut tx, id, c, now).await?;
