@@ -82,3 +82,27 @@ test('a custom field column sorts by its values, empty ones last', async ({ page
     expect(values.slice(firstEmpty).every((v) => v === '')).toBe(true);
   }
 });
+
+test('a slow answer to an older search never replaces the newer one', async ({ page }) => {
+  await open(page);
+  const emails = await rows(page).locator('td.col-email').filter({ hasText: '@' }).allInnerTexts();
+  const [older, newer] = [emails[0].split('@')[0], emails[1].split('@')[0]];
+  // The older search's answer is held back until after the newer one arrived.
+  await page.route(/\/api\/list_contacts/, async (route) => {
+    if ((route.request().postData() ?? '').includes(older)) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    await route.continue();
+  });
+  const box = page.getByRole('searchbox', { name: 'Search contacts' });
+  await box.fill(older);
+  await expect(page).toHaveURL(new RegExp(`q=${older.replace('.', '\\.')}`));
+  await box.fill(newer);
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first().locator('td.col-email')).toHaveText(emails[1]);
+  // Well after the older answer came back, the newer search still shows.
+  await page.waitForTimeout(2_500);
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).first().locator('td.col-email')).toHaveText(emails[1]);
+  await expect(box).toHaveValue(newer);
+});

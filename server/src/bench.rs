@@ -105,7 +105,16 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
     let app_pool = pool.clone();
     let store: SharedStore = Arc::new(SqlStore::new(pool));
     let options = crate::http::leptos_options("target/site", "127.0.0.1:0".parse().expect("addr"));
-    let app = crate::http::router(store, options);
+    // No export limit here: the benchmark streams every contact.
+    let app = crate::http::router_with(
+        store,
+        options,
+        crate::http::Limits {
+            export_max_rows: u64::MAX,
+            import_max_bytes: u64::MAX,
+            ..Default::default()
+        },
+    );
     let middle = (opts.contacts / 10 / 2).max(1);
     // A rare term: one contact's email address, which no one else has.
     let rare: Option<(String,)> = sqlx::query_as(
@@ -165,6 +174,127 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         out.push_str(&line);
     }
     Ok(out)
+}
+
+/// The resident memory of this process, in MB (Linux).
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Streams every contact as CSV and reports rows per second and memory.
+async fn export_all(app: &axum::Router, pool: &sqlx::SqlitePool) -> Result<String, DbError> {
+    use futures::StreamExt;
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM contacts")
+        .fetch_one(pool)
+        .await?;
+    let before = rss_mb();
+    let request = Request::get(format!("/contacts/export.csv?limit={rows}"))
+        .body(Body::empty())
+        .expect("valid request");
+    let start = Instant::now();
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    if !response.status().is_success() {
+        return Err(DbError::Query(sqlx::Error::Protocol(format!(
+            "the export answered {}",
+            response.status()
+        ))));
+    }
+    let mut body = response.into_body().into_data_stream();
+    let (mut bytes, mut chunks, mut peak) = (0_usize, 0_u64, before);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| DbError::Query(sqlx::Error::Protocol(e.to_string())))?;
+        bytes += chunk.len();
+        chunks += 1;
+        if chunks % 50 == 0 {
+            peak = peak.max(rss_mb());
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    Ok(format!(
+        "| export {rows} contacts to CSV: {:.0} rows/s, {:.1} s, resident memory {:.0} MB before, {:.0} MB at most while streaming | | | | {bytes} |\n",
+        rows as f64 / secs,
+        secs,
+        before,
+        peak.max(rss_mb()),
+    ))
+}
+
+/// Exports `rows` contacts, then checks and imports that file back (every row
+/// matches an existing contact, so the import updates them).
+async fn import_rows(app: &axum::Router, rows: u64) -> Result<Vec<String>, DbError> {
+    use app::contacts::import::{CheckImport, GetImportProgress, StartImport};
+    use leptos::server_fn::ServerFn;
+    let fail = |what: &str| DbError::Query(sqlx::Error::Protocol(format!("import bench: {what}")));
+    let request = Request::get(format!("/contacts/export.csv?limit={rows}"))
+        .body(Body::empty())
+        .expect("valid request");
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let file = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map_err(|_| fail("export"))?;
+    let request = Request::post(app::contacts::import::UPLOAD_PATH)
+        .body(Body::from(file))
+        .expect("valid request");
+    let start = Instant::now();
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map_err(|_| fail("upload"))?;
+    let upload: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| fail("upload answer"))?;
+    let uploaded = start.elapsed().as_secs_f64();
+    let request = serde_json::json!({ "id": upload["id"], "mapping": upload["mapping"], "on_existing": "update" });
+    let start = Instant::now();
+    let (_, status, _) = post(
+        app,
+        CheckImport::PATH,
+        serde_json::json!({ "request": request }).to_string(),
+    )
+    .await;
+    if status != 200 {
+        return Err(fail("check"));
+    }
+    let checked = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let (_, status, _) = post(
+        app,
+        StartImport::PATH,
+        serde_json::json!({ "request": request, "only_valid": true }).to_string(),
+    )
+    .await;
+    if status != 200 {
+        return Err(fail("start"));
+    }
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let request = Request::post(GetImportProgress::PATH)
+            .header("content-type", "application/json")
+            .body(Body::from(
+                serde_json::json!({ "id": upload["id"] }).to_string(),
+            ))
+            .expect("valid request");
+        let response = app.clone().oneshot(request).await.expect("infallible");
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .map_err(|_| fail("progress"))?;
+        let progress: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        if progress["finished"] == true {
+            break;
+        }
+    }
+    let imported = start.elapsed().as_secs_f64();
+    Ok(vec![format!(
+        "| import {rows} rows (all updating existing contacts): upload {uploaded:.1} s, check {checked:.1} s, import {imported:.1} s ({:.0} rows/s), resident memory now {:.0} MB | | | | |\n",
+        rows as f64 / imported,
+        rss_mb(),
+    )])
 }
 
 /// Times one POST of a server function; returns milliseconds, status and body size.
@@ -246,6 +376,9 @@ async fn writes(
         size = bytes;
     }
     lines.push(row("Live check, nothing changed", samples, size));
+
+    lines.push(export_all(app, pool).await?);
+    lines.extend(import_rows(app, 100_000).await?);
 
     // One bulk delete: the 10,000 newest contacts, with their conversations.
     let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM contacts ORDER BY id DESC LIMIT 10000")

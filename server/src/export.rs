@@ -281,3 +281,84 @@ fn csv_stream(
     })
     .fuse()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::contacts::export::unsafe_cell;
+
+    /// Pieces hostile to spreadsheets and to CSV parsers.
+    const PIECES: &[&str] = &[
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(1)",
+        "\t",
+        "\r",
+        "\n",
+        "\"",
+        ",",
+        "'",
+        "''",
+        ";",
+        "Ann",
+        "😀",
+        "שלום",
+        "مرحبا",
+        "\u{202e}",
+        " ",
+        "Müller",
+        "",
+    ];
+
+    #[test]
+    fn hostile_values_survive_the_round_trip_and_never_start_a_formula() {
+        // A small deterministic generator: every run checks the same 20,000 values.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let values: Vec<String> = (0..20_000)
+            .map(|_| {
+                let parts = 1 + next() % 4;
+                (0..parts)
+                    .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                    .collect()
+            })
+            .collect();
+        let mut out = writer(Vec::new());
+        for chunk in values.chunks(5) {
+            let cells: Vec<_> = chunk.iter().map(|v| safe_cell(v)).collect();
+            out.write_record(cells.iter().map(|c| c.as_bytes()))
+                .unwrap();
+        }
+        let bytes = out.into_inner().unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&bytes[..]);
+        let mut parsed = Vec::new();
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{cell:?} would be evaluated"
+                );
+                parsed.push(unsafe_cell(cell).to_string());
+            }
+        }
+        assert_eq!(parsed, values);
+    }
+
+    #[test]
+    fn multi_select_values_are_joined_for_people() {
+        assert_eq!(
+            cell_value(FieldType::MultiSelect, r#"["a","b c"]"#),
+            "a; b c"
+        );
+        assert_eq!(cell_value(FieldType::Text, r#"["a"]"#), r#"["a"]"#);
+    }
+}

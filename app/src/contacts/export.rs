@@ -131,13 +131,24 @@ pub fn file_name(now_ms: i64) -> String {
     )
 }
 
+/// Characters that make a spreadsheet evaluate a cell when they lead it.
+const TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a value would be evaluated, or would be mistaken for a neutralized
+/// one (apostrophes before a trigger), and so needs a leading apostrophe.
+fn needs_apostrophe(value: &str) -> bool {
+    value.trim_start_matches('\'').starts_with(TRIGGERS)
+}
+
 /// A cell a spreadsheet will show as text, never evaluate (OWASP CSV injection):
 /// a value starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
 /// leading apostrophe, which spreadsheets hide and read as "this is text".
 /// Phone numbers are written in E.164 (`+15551234567`) and so get one too: they
-/// stay readable and can never run. Import removes the apostrophe again.
+/// stay readable and can never run. Import removes the apostrophe again; a value
+/// that itself starts with apostrophes before such a character gets one more, so
+/// the round trip is exact.
 pub fn safe_cell(value: &str) -> Cow<'_, str> {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if needs_apostrophe(value) {
         Cow::Owned(format!("'{value}"))
     } else {
         Cow::Borrowed(value)
@@ -147,7 +158,7 @@ pub fn safe_cell(value: &str) -> Cow<'_, str> {
 /// The inverse of [`safe_cell`], for import.
 pub fn unsafe_cell(value: &str) -> &str {
     match value.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if needs_apostrophe(rest) => rest,
         _ => value,
     }
 }
@@ -202,20 +213,32 @@ fn new_token() -> String {
     format!("{:x}", chrono::Utc::now().timestamp_millis())
 }
 
+/// What the dialog needs to know about the list shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListInfo {
+    pub total: i64,
+    pub has_conversation_fields: bool,
+}
+
 #[component]
-pub fn ExportButton(url: ContactsUrl, total: i64, has_conversation_fields: bool) -> impl IntoView {
+pub fn ExportButton(url: ReadSignal<ContactsUrl>, info: StoredValue<ListInfo>) -> impl IntoView {
     let open = RwSignal::new(false);
     let progress = RwSignal::new(None::<ExportProgress>);
     view! {
         <button type="button" class="button" on:click=move |_| open.set(true)>"Download CSV"</button>
         <Show when=move || open.get()>
-            <ExportDialog
-                url=url.clone()
-                total
-                has_conversation_fields
-                progress
-                on_close=Callback::new(move |_| open.set(false))
-            />
+            {move || {
+                let ListInfo { total, has_conversation_fields } = info.get_value();
+                view! {
+                    <ExportDialog
+                        url=url.get_untracked()
+                        total
+                        has_conversation_fields
+                        progress
+                        on_close=Callback::new(move |_| open.set(false))
+                    />
+                }
+            }}
         </Show>
         {move || progress.get().map(|p| {
             let text = if p.done {
@@ -422,6 +445,9 @@ mod tests {
             let safe = safe_cell(dangerous);
             assert!(safe.starts_with('\''), "{dangerous:?}");
             assert_eq!(unsafe_cell(&safe), dangerous);
+        }
+        for tricky in ["'=1", "''+2", "'"] {
+            assert_eq!(unsafe_cell(&safe_cell(tricky)), tricky);
         }
         for plain in ["Ann", "ann@example.com", "'quoted'", "1+1", ""] {
             assert_eq!(safe_cell(plain), plain);

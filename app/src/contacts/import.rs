@@ -891,7 +891,7 @@ fn ImportDialog(on_close: Callback<()>) -> impl IntoView {
                         }
                     })}
                     {(c.problem_count > 0).then(|| view! {
-                        <p class="warning">{format!("{} have problems and would not be imported:", format::plural(c.problem_count as i64, "row", "rows"))}</p>
+                        <p class="warning">{format!("{} problems and would not be imported:", format::plural(c.problem_count as i64, "row has", "rows have"))}</p>
                         <ul class="problems">{problems.clone()}</ul>
                         {(more > 0).then(|| view! { <p class="muted">{format!("and {} more", format::count(more as i64))}</p> })}
                         <p class="muted">"Fix the file and choose it again, or import only the valid rows."</p>

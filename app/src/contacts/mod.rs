@@ -106,6 +106,7 @@ pub fn ContactsPage() -> impl IntoView {
         }
     });
     let feed = LiveFeed::new();
+    let list_info = StoredValue::new(export::ListInfo::default());
     provide_context(feed);
     provide_context(ReloadList(Callback::new(move |_| listing.refetch())));
 
@@ -136,6 +137,12 @@ pub fn ContactsPage() -> impl IntoView {
                 <span class="loading-indicator" role="status" aria-live="polite">
                     {move || if pending.try_get().unwrap_or(false) { "Loading…" } else { "" }}
                 </span>
+                // Outside the list's suspense: a reload of the list (after an
+                // import, say) must not close these dialogs.
+                <div class="page-actions">
+                    <import::ImportButton/>
+                    <export::ExportButton url=url.read_only() info=list_info/>
+                </div>
             </header>
             <div class="toolbar">
                 <search::SearchBox url=url.read_only()/>
@@ -151,6 +158,10 @@ pub fn ContactsPage() -> impl IntoView {
                             let page = *page;
                             // Live mode compares the counter with what this page shows.
                             feed.seq.try_set_value(page.workspace.change_seq);
+                            list_info.try_set_value(export::ListInfo {
+                                total: page.total,
+                                has_conversation_fields: !page.conversation_fields.is_empty(),
+                            });
                             // Untracked: the table follows the listing, not every URL change
                             // (opening the drawer must not re-render it). `try_` because a
                             // server render can outlive the page's owner (see the notes).
@@ -164,19 +175,13 @@ pub fn ContactsPage() -> impl IntoView {
                                     <segments::SegmentPicker url=url.clone() segments=page.segments.clone()/>
                                     <filters::FilterBar url=url.clone() schema=page.schema() segment=page.segment.clone()/>
                                     <columns::ColumnsButton schema=page.schema() columns=page.columns.clone()/>
-                                    <div class="list-actions">
-                                        <import::ImportButton/>
-                                        <export::ExportButton
-                                            url=url.clone()
-                                            total=page.total
-                                            has_conversation_fields=!page.conversation_fields.is_empty()
-                                        />
-                                    </div>
                                 </div>
                                 {page.segment.clone().map(|segment| view! {
                                     <segments::SegmentBanner url=url.clone() segment total=page.total/>
                                 })}
-                            };
+                            }
+                            // Erased: the whole toolbar's type is too deep for the compiler.
+                            .into_any();
                             let body = if page.total == 0 && narrowed {
                                 view! { <NoMatches url=url.clone()/> }.into_any()
                             } else if page.total == 0 {
