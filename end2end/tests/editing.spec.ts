@@ -36,6 +36,20 @@ test('email, phone, custom fields and the opt-in switch save inline and survive 
   await r.getByRole('combobox', { name: `Plan of ${name}` }).selectOption('Pro');
   await expect(r.getByRole('button', { name: `Edit Plan of ${name}` })).toHaveText('Pro');
 
+  await r.getByRole('button', { name: `Edit Interests of ${name}` }).click();
+  const interests = r.getByRole('listbox', { name: `Interests of ${name}` });
+  await interests.selectOption(['Billing', 'Feedback']);
+  await interests.press('Enter');
+  await expect(r.getByRole('button', { name: `Edit Interests of ${name}` })).toHaveText('Billing, Feedback');
+
+  await r.getByRole('button', { name: `Edit Website of ${name}` }).click();
+  await r.getByRole('textbox', { name: `Website of ${name}` }).fill('example.com');
+  await r.getByRole('textbox', { name: `Website of ${name}` }).press('Enter');
+  await expect(r.getByRole('alert')).toContainText('Start it with https://');
+  await r.getByRole('textbox', { name: `Website of ${name}` }).fill('https://example.com/team');
+  await r.getByRole('textbox', { name: `Website of ${name}` }).press('Enter');
+  await expect(r.getByRole('button', { name: `Edit Website of ${name}` })).toHaveText('https://example.com/team');
+
   await r.getByRole('button', { name: `Edit Renewal date of ${name}` }).click();
   await r.locator('input[type="date"]').fill('2027-03-31');
   await r.locator('input[type="date"]').press('Enter');
@@ -60,6 +74,8 @@ test('email, phone, custom fields and the opt-in switch save inline and survive 
   await expect(after).toContainText('Pro');
   await expect(after).toContainText('2027-03-31');
   await expect(after).toContainText('1250.5');
+  await expect(after).toContainText('Billing, Feedback');
+  await expect(after).toContainText('https://example.com/team');
   await expect(after.getByRole('switch', { name: `Campaign opt-in for ${name}` })).toBeChecked();
 });
 

@@ -39,3 +39,14 @@ test('with Live off, the table is a stable snapshot', async ({ page }) => {
   await page.waitForTimeout(6_000);
   await expect(row(page, id)).toHaveCount(0);
 });
+
+test('when the server cannot be reached, Live says so, backs off and recovers by itself', async ({ page }) => {
+  await open(page);
+  await page.route(/\/api\/live_check/, (route) => route.abort());
+  await page.getByRole('switch', { name: 'Live', exact: true }).check();
+  const status = page.locator('.live-status');
+  await expect(status).toHaveText('Server unreachable: Live paused, retrying in 10 s', { timeout: 8_000 });
+  await page.unroute(/\/api\/live_check/);
+  await expect(status).toHaveText('Refreshing every 5 s', { timeout: 12_000 });
+  await page.getByRole('switch', { name: 'Live', exact: true }).uncheck();
+});

@@ -500,7 +500,119 @@ impl SqlStore {
     }
 }
 
+/// A sort by a custom field that an index can answer: the field's values in
+/// order (folded text, or numbers), then the contacts without a value.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FieldSort {
+    field_id: i64,
+    numeric: bool,
+    descending: bool,
+}
+
+impl FieldSort {
+    /// The join of a contact to its non-empty value of the field.
+    fn push_value_condition(&self, q: &mut QueryBuilder<'_, Sqlite>, alias: &str) {
+        q.push(format!(
+            " {alias}.contact_id = contacts.id AND {alias}.field_id = "
+        ))
+        .push_bind(self.field_id);
+        if self.numeric {
+            q.push(format!(" AND {alias}.number_value IS NOT NULL"));
+        } else {
+            q.push(format!(" AND {alias}.value_fold NOT IN ('', '[]')"));
+        }
+    }
+}
+
+impl SqlStore {
+    /// A page sorted by a custom field, walking the field's value index in order
+    /// and then, past the last value, the contacts without one (by id).
+    async fn field_sorted_page(
+        &self,
+        workspace: WorkspaceId,
+        matching: &Matching,
+        sort: FieldSort,
+        query: &ListQuery,
+    ) -> Result<Vec<ContactRecord>, StoreError> {
+        let dir = if sort.descending { "DESC" } else { "ASC" };
+        let offset = query.offset() as i64;
+        let page = i64::from(PAGE_SIZE);
+        // CROSS JOIN keeps the value index as the outer loop, so rows come in
+        // order and the walk stops after the page.
+        let mut q = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {CONTACT_COLUMNS} FROM contact_field_values sv CROSS JOIN contacts"
+        ));
+        matching.push_where(&mut q, workspace, false)?;
+        q.push(" AND");
+        sort.push_value_condition(&mut q, "sv");
+        let column = if sort.numeric {
+            "number_value"
+        } else {
+            "value_fold"
+        };
+        q.push(format!(
+            " ORDER BY sv.{column} {dir}, sv.contact_id {dir} LIMIT "
+        ))
+        .push_bind(page)
+        .push(" OFFSET ")
+        .push_bind(offset);
+        let mut rows: Vec<ContactRecord> = q
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        if rows.len() as i64 == page {
+            return Ok(rows);
+        }
+        // The page reaches past the last value: count the values to know where
+        // the contacts without one start.
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT COUNT(*) FROM contact_field_values sv CROSS JOIN contacts",
+        );
+        matching.push_where(&mut q, workspace, true)?;
+        q.push(" AND");
+        sort.push_value_condition(&mut q, "sv");
+        let (with_value,): (i64,) = q
+            .build_query_as()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
+        matching.push_where(&mut q, workspace, false)?;
+        q.push(" AND NOT EXISTS (SELECT 1 FROM contact_field_values ev WHERE");
+        sort.push_value_condition(&mut q, "ev");
+        q.push(format!(") ORDER BY id {dir} LIMIT "))
+            .push_bind(page - rows.len() as i64)
+            .push(" OFFSET ")
+            .push_bind((offset - with_value).max(0));
+        let tail: Vec<ContactRecord> = q
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        rows.extend(tail);
+        Ok(rows)
+    }
+}
+
 impl Matching {
+    /// The index-backed form of a custom-field sort, when it helps: not for a
+    /// search with few matches, which are fetched by id and sorted directly.
+    pub(super) fn indexed_field_sort(&self, sort: Sort) -> Option<FieldSort> {
+        let SortKey::Field(field_id) = sort.key else {
+            return None;
+        };
+        if matches!(self.plan, SearchPlan::Ids(_)) {
+            return None;
+        }
+        let kind = self.schema.kind(FieldRef::Custom(field_id))?;
+        Some(FieldSort {
+            field_id,
+            numeric: kind == app::filter::Kind::Number,
+            descending: sort.descending,
+        })
+    }
+
     /// WHERE for the matching contacts of `workspace`.
     pub(super) fn push_where(
         &self,
@@ -668,14 +780,18 @@ impl ContactStore for SqlStore {
         .await
         .map_err(store_error)?;
         let matching = self.matching(workspace.id, query, schema, now).await?;
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
-        matching.push_where(&mut q, workspace.id, false)?;
-        push_order_by(&mut q, query.sort, &matching.schema);
-        q.push(" LIMIT ").push_bind(i64::from(PAGE_SIZE));
-        q.push(" OFFSET ").push_bind(query.offset() as i64);
         let records: Vec<ContactRecord> = if matching.broken {
             Vec::new()
+        } else if let Some(field) = matching.indexed_field_sort(query.sort) {
+            self.field_sorted_page(workspace.id, &matching, field, query)
+                .await?
         } else {
+            let mut q =
+                QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
+            matching.push_where(&mut q, workspace.id, false)?;
+            push_order_by(&mut q, query.sort, &matching.schema);
+            q.push(" LIMIT ").push_bind(i64::from(PAGE_SIZE));
+            q.push(" OFFSET ").push_bind(query.offset() as i64);
             q.build_query_as()
                 .fetch_all(&self.pool)
                 .await
