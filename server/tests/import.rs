@@ -220,6 +220,7 @@ async fn an_export_imported_into_an_empty_workspace_reproduces_contacts_and_fiel
         .await
         .unwrap();
     let file = res.bytes().await.unwrap().to_vec();
+    let file_again = file.clone();
 
     let target = spawn_app().await;
     let ws = workspace(&target.pool, "Fresh").await;
@@ -260,6 +261,45 @@ async fn an_export_imported_into_an_empty_workspace_reproduces_contacts_and_fiel
         .unwrap();
         rows
     };
+    // Imported contacts are found by search, custom field text included.
+    let (company,): (String,) = sqlx::query_as(
+        "SELECT v.value FROM contact_field_values v JOIN contact_field_defs d ON d.id = v.field_id \
+         WHERE d.key = 'company' ORDER BY v.contact_id LIMIT 1",
+    )
+    .fetch_one(&target.pool)
+    .await
+    .unwrap();
+    let (status, body) = target
+        .call(
+            app::contacts::ListContacts::PATH,
+            json!({ "query": { "page": 1, "q": company } }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(body["Page"]["total"].as_i64().unwrap() >= 1, "{company}: {body}");
+
+    // Importing the same file again changes nothing: no new versions. Contacts
+    // with neither email nor phone cannot be recognized, so they come again.
+    let (anonymous,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM contacts WHERE email IS NULL AND phone IS NULL")
+            .fetch_one(&target.pool)
+            .await
+            .unwrap();
+    let (_, again) = upload(&target, file_again).await;
+    let counts = import(&target, &again, "update", false).await;
+    assert_eq!(counts["updated"], 300 - anonymous);
+    assert_eq!(counts["created"], anonymous);
+    sqlx::query("DELETE FROM contacts WHERE id > (SELECT MAX(id) FROM contacts) - ?")
+        .bind(anonymous)
+        .execute(&target.pool)
+        .await
+        .unwrap();
+    let (max_version,): (i64,) = sqlx::query_as("SELECT MAX(version) FROM contacts")
+        .fetch_one(&target.pool)
+        .await
+        .unwrap();
+    assert_eq!(max_version, 1, "unchanged contacts are not rewritten");
+
     let before = dump(source.pool.clone()).await;
     let after = dump(target.pool.clone()).await;
     assert_eq!(before.len(), after.len());

@@ -81,6 +81,18 @@ pub fn apply_saved(row: &mut ContactRow, saved: SavedContact) {
     row.version = saved.version;
 }
 
+/// The "Saved" note goes after two seconds, unless something else replaced it.
+fn fade_saved(state: RwSignal<SaveState>) {
+    set_timeout(
+        move || {
+            if state.try_get_untracked() == Some(SaveState::Saved) {
+                state.set(SaveState::Idle);
+            }
+        },
+        std::time::Duration::from_secs(2),
+    );
+}
+
 /// How a value is typed in its cell.
 fn input_type(field: EditField, def: Option<&FieldDef>) -> &'static str {
     match (field, def.map(|d| d.field_type)) {
@@ -165,14 +177,7 @@ pub fn EditableCell(
                     row.update(|r| apply_saved(r, saved));
                     editing.set(false);
                     state.set(SaveState::Saved);
-                    set_timeout(
-                        move || {
-                            if state.try_get_untracked() == Some(SaveState::Saved) {
-                                state.set(SaveState::Idle);
-                            }
-                        },
-                        std::time::Duration::from_secs(2),
-                    );
+                    fade_saved(state);
                 }
                 Err(AppError::Conflict {
                     message, current, ..
@@ -384,14 +389,7 @@ pub fn OptInSwitch(row: RwSignal<ContactRow>, label: String) -> impl IntoView {
                 Ok(saved) => {
                     row.update(|r| apply_saved(r, saved));
                     state.set(SaveState::Saved);
-                    set_timeout(
-                        move || {
-                            if state.try_get_untracked() == Some(SaveState::Saved) {
-                                state.set(SaveState::Idle);
-                            }
-                        },
-                        std::time::Duration::from_secs(2),
-                    );
+                    fade_saved(state);
                 }
                 Err(err) => {
                     // Show what is stored: the other person's choice, or the old value.

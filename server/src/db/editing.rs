@@ -21,7 +21,55 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Writes a custom field value with its folded and numeric copies. An unchanged
+/// value is not rewritten (nor reindexed for search); returns whether it changed.
+pub(super) async fn upsert_field_value(
+    conn: &mut sqlx::SqliteConnection,
+    contact_id: i64,
+    field_id: i64,
+    kind: Kind,
+    value: &str,
+) -> Result<bool, StoreError> {
+    let number = (kind == Kind::Number)
+        .then(|| value.parse::<f64>().ok())
+        .flatten();
+    let done = sqlx::query(
+        "INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id, field_id) DO UPDATE \
+         SET value = excluded.value, number_value = excluded.number_value, value_fold = excluded.value_fold \
+         WHERE contact_field_values.value IS NOT excluded.value",
+    )
+    .bind(contact_id)
+    .bind(field_id)
+    .bind(value)
+    .bind(number)
+    .bind(fold_for(kind, value))
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(done.rows_affected() > 0)
+}
+
 impl SqlStore {
+    /// A write transaction: this process's writer turn, then SQLite's write lock.
+    pub(super) async fn begin_write(
+        &self,
+    ) -> Result<
+        (
+            tokio::sync::MutexGuard<'_, ()>,
+            sqlx::Transaction<'static, Sqlite>,
+        ),
+        StoreError,
+    > {
+        let turn = self.writer.lock().await;
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        Ok((turn, tx))
+    }
+
     pub(super) async fn save_changes(
         &self,
         workspace: WorkspaceId,
@@ -29,12 +77,7 @@ impl SqlStore {
         version: i64,
         changes: &[CleanChange],
     ) -> Result<SaveOutcome, StoreError> {
-        let _writing = self.writer.lock().await;
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(store_error)?;
+        let (_writing, mut tx) = self.begin_write().await?;
         let record: Option<ContactRecord> = sqlx::query_as(&format!(
             "SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ? AND workspace_id = ?"
         ))
@@ -123,21 +166,8 @@ impl SqlStore {
                         )
                         .bind(field_id),
                         Some(value) => {
-                            let number = (kind == Kind::Number)
-                                .then(|| value.parse::<f64>().ok())
-                                .flatten();
-                            let fold = fold_for(kind, &value);
-                            sqlx::query(
-                                "INSERT INTO contact_field_values \
-                                 (field_id, value, number_value, value_fold, contact_id) \
-                                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id, field_id) DO UPDATE \
-                                 SET value = excluded.value, number_value = excluded.number_value, \
-                                     value_fold = excluded.value_fold",
-                            )
-                            .bind(field_id)
-                            .bind(value)
-                            .bind(number)
-                            .bind(fold)
+                            upsert_field_value(&mut tx, id, field_id, kind, &value).await?;
+                            continue;
                         }
                     }
                 }
@@ -211,12 +241,7 @@ impl SqlStore {
             DeleteTarget::Matching(query) => Some(self.matching_for(workspace.id, query).await?),
             DeleteTarget::Ids(_) => None,
         };
-        let _writing = self.writer.lock().await;
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(store_error)?;
+        let (_writing, mut tx) = self.begin_write().await?;
         let mut deleted = 0;
         match (target, matching) {
             (DeleteTarget::Ids(ids), _) => {

@@ -2,6 +2,7 @@
 //! existing one by email, or else by phone, through the workspace's key indexes.
 
 use super::contacts::SqlStore;
+use super::editing::upsert_field_value;
 use super::store_error;
 use app::contacts::import::{ImportCounts, ImportedContact, OnExisting};
 use app::domain::WorkspaceId;
@@ -67,14 +68,19 @@ impl SqlStore {
         contacts: &[ImportedContact],
         on_existing: OnExisting,
     ) -> Result<ImportCounts, StoreError> {
-        let _writing = self.writer.lock().await;
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(store_error)?;
+        let (_writing, mut tx) = self.begin_write().await?;
         let mut counts = ImportCounts::default();
         let now = chrono::Utc::now().timestamp_millis();
+        // New contacts' values are written before the contacts themselves.
+        sqlx::query("PRAGMA defer_foreign_keys = ON")
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let (mut next_id,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(id), 0) + 1 FROM contacts")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(store_error)?;
         for c in contacts {
             match existing(&mut tx, workspace, c).await? {
                 Some(_) if on_existing == OnExisting::Skip => counts.skipped += 1,
@@ -83,7 +89,8 @@ impl SqlStore {
                     counts.updated += 1;
                 }
                 None => {
-                    insert(&mut tx, workspace, c, now).await?;
+                    insert(&mut tx, workspace, next_id, c, now).await?;
+                    next_id += 1;
                     counts.created += 1;
                 }
             }
@@ -93,17 +100,23 @@ impl SqlStore {
     }
 }
 
+/// Creates a contact with the next free id. Its field values go in first, with
+/// foreign keys checked at commit, so the contact's insert trigger indexes its
+/// search text once instead of once per value.
 async fn insert(
     tx: &mut Transaction<'_, Sqlite>,
     workspace: WorkspaceId,
+    id: i64,
     c: &ImportedContact,
     now: i64,
 ) -> Result<(), StoreError> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
+    write_fields(tx, id, c).await?;
+    sqlx::query(
+        "INSERT INTO contacts (id, workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
          campaign_opt_in, name_fold, email_fold, phone_digits) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
+    .bind(id)
     .bind(workspace)
     .bind(&c.name)
     .bind(&c.email)
@@ -115,26 +128,30 @@ async fn insert(
     .bind(fold_for(Kind::Text, &c.name))
     .bind(c.email.as_deref().map(|e| fold_for(Kind::Text, e)))
     .bind(c.phone.as_deref().map(digits))
-    .fetch_one(&mut **tx)
+    .execute(&mut **tx)
     .await
     .map_err(store_error)?;
-    write_fields(tx, id, c).await
+    Ok(())
 }
 
 /// Updates the values the file has; a column the file does not have, or an
-/// empty profile cell, leaves the stored value as it is.
+/// empty profile cell, leaves the stored value as it is. A contact whose values
+/// are all the same is not written at all (no new version, no reindexing).
 async fn update(
     tx: &mut Transaction<'_, Sqlite>,
     id: i64,
     c: &ImportedContact,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let fields_changed = write_fields(tx, id, c).await?;
+    let profile = sqlx::query(
         "UPDATE contacts SET name = ?, name_fold = ?, \
          email = COALESCE(?, email), email_fold = COALESCE(?, email_fold), \
          phone = COALESCE(?, phone), phone_digits = COALESCE(?, phone_digits), \
          campaign_opt_in = COALESCE(?, campaign_opt_in), \
-         version = version + 1, updated_at = ? WHERE id = ?",
+         version = version + 1, updated_at = ? \
+         WHERE id = ? AND (name IS NOT ? OR email IS NOT COALESCE(?, email) \
+           OR phone IS NOT COALESCE(?, phone) OR campaign_opt_in IS NOT COALESCE(?, campaign_opt_in))",
     )
     .bind(&c.name)
     .bind(fold_for(Kind::Text, &c.name))
@@ -145,38 +162,38 @@ async fn update(
     .bind(c.campaign_opt_in)
     .bind(now)
     .bind(id)
+    .bind(&c.name)
+    .bind(&c.email)
+    .bind(&c.phone)
+    .bind(c.campaign_opt_in)
     .execute(&mut **tx)
     .await
     .map_err(store_error)?;
-    write_fields(tx, id, c).await
+    if profile.rows_affected() == 0 && fields_changed {
+        // Only custom fields changed: a new version, without touching the
+        // columns the search index follows.
+        sqlx::query("UPDATE contacts SET version = version + 1, updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+    }
+    Ok(())
 }
 
+/// Writes the mapped custom fields; returns whether any value changed.
 async fn write_fields(
     tx: &mut Transaction<'_, Sqlite>,
     id: i64,
     c: &ImportedContact,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
+    let mut changed = false;
     for (def, value) in &c.fields {
         let Some(value) = value else {
             continue;
         };
-        let kind = Kind::of(def.field_type);
-        let number = (kind == Kind::Number)
-            .then(|| value.parse::<f64>().ok())
-            .flatten();
-        sqlx::query(
-            "INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id, field_id) DO UPDATE \
-             SET value = excluded.value, number_value = excluded.number_value, value_fold = excluded.value_fold",
-        )
-        .bind(id)
-        .bind(def.id)
-        .bind(value)
-        .bind(number)
-        .bind(fold_for(kind, value))
-        .execute(&mut **tx)
-        .await
-        .map_err(store_error)?;
+        changed |= upsert_field_value(tx, id, def.id, Kind::of(def.field_type), value).await?;
     }
-    Ok(())
+    Ok(changed)
 }
