@@ -276,7 +276,10 @@ async fn an_export_imported_into_an_empty_workspace_reproduces_contacts_and_fiel
         )
         .await;
     assert_eq!(status, 200);
-    assert!(body["Page"]["total"].as_i64().unwrap() >= 1, "{company}: {body}");
+    assert!(
+        body["Page"]["total"].as_i64().unwrap() >= 1,
+        "{company}: {body}"
+    );
 
     // Importing the same file again changes nothing: no new versions. Contacts
     // with neither email nor phone cannot be recognized, so they come again.
