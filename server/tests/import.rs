@@ -18,7 +18,7 @@ type Dumped = (
     Option<String>,
 );
 
-const FIXTURES: &str = "../../shared/fixtures/peer-csv";
+const FIXTURES: &str = "tests/fixtures/peer-csv";
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
