@@ -150,6 +150,10 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
             "filter: plan, created in a year, label".into(),
             three_condition_filter(&app_pool).await?,
         ),
+        (
+            "selecting a segment (the same three conditions)".into(),
+            segment_url(&app_pool).await?,
+        ),
     ];
     let mut out = String::new();
     out.push_str(&format!(
@@ -417,6 +421,16 @@ async fn field_sort(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
 
 /// The URL of a three-condition filter: a custom field, a date range and a label.
 async fn three_condition_filter(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
+    Ok(match three_conditions(pool).await? {
+        Some(filter) => app::contacts::url::ContactsUrl::default()
+            .with_filter(filter)
+            .href(),
+        None => "/contacts".into(),
+    })
+}
+
+/// Plan is Pro, created in the last year, label vip (when the seed has them).
+async fn three_conditions(pool: &sqlx::SqlitePool) -> Result<Option<app::filter::Filter>, DbError> {
     use app::filter::{Condition, FieldRef, Filter, Join, Op, Value};
     let plan: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM contact_field_defs WHERE key = 'plan' LIMIT 1")
@@ -426,9 +440,9 @@ async fn three_condition_filter(pool: &sqlx::SqlitePool) -> Result<String, DbErr
         .fetch_optional(pool)
         .await?;
     let (Some((plan,)), Some((label,))) = (plan, label) else {
-        return Ok("/contacts".into());
+        return Ok(None);
     };
-    let filter = Filter {
+    Ok(Some(Filter {
         join: Join::All,
         conditions: vec![
             Condition {
@@ -447,10 +461,25 @@ async fn three_condition_filter(pool: &sqlx::SqlitePool) -> Result<String, DbErr
                 value: Value::List(vec![label.to_string()]),
             },
         ],
+    }))
+}
+
+/// Saves the three-condition filter as a segment (once) and returns the URL
+/// that selects it.
+async fn segment_url(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
+    let Some(filter) = three_conditions(pool).await? else {
+        return Ok("/contacts".into());
     };
-    Ok(app::contacts::url::ContactsUrl::default()
-        .with_filter(filter)
-        .href())
+    let definition = serde_json::to_string(&filter).unwrap_or_default();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
+         SELECT id, 'Bench: Pro, recent, vip', ?, 0, 0 FROM workspaces ORDER BY id LIMIT 1 \
+         ON CONFLICT (workspace_id, name) DO UPDATE SET definition = excluded.definition RETURNING id",
+    )
+    .bind(definition)
+    .fetch_one(pool)
+    .await?;
+    Ok(format!("/contacts?segment={id}"))
 }
 
 /// "1,234" from the footer's "Showing 1–10 of 1,234 contacts".
