@@ -353,10 +353,7 @@ pub async fn add_contact(
     let (workspace_id,) = workspace_id
         .ok_or_else(|| super::DbError::Invalid(format!("no workspace named {workspace:?}")))?;
     let now = now_ms();
-    const COLORS: [&str; 6] = [
-        "#2563eb", "#7c3aed", "#db2777", "#059669", "#d97706", "#475569",
-    ];
-    let color = COLORS[name.len() % COLORS.len()];
+    let color = crate::seed::avatar_color(&name);
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
          last_interaction_at, name_fold, email_fold, phone_digits) \

@@ -10,10 +10,6 @@ use app::filter::{digits, fold, fold_for, Kind};
 use app::store::StoreError;
 use sqlx::{Sqlite, Transaction};
 
-const COLORS: [&str; 6] = [
-    "#2563eb", "#7c3aed", "#db2777", "#059669", "#d97706", "#475569",
-];
-
 async fn existing(
     conn: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
@@ -121,7 +117,7 @@ async fn insert(
     .bind(&c.name)
     .bind(&c.email)
     .bind(&c.phone)
-    .bind(COLORS[c.name.len() % COLORS.len()])
+    .bind(crate::seed::avatar_color(&c.name))
     .bind(c.created_at.unwrap_or(now))
     .bind(now)
     .bind(c.campaign_opt_in.unwrap_or(false))

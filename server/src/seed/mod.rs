@@ -7,6 +7,15 @@
 
 mod data;
 
+/// The avatar color of a contact added outside the seed (import, `add-contact`):
+/// one of the seed's colors, which keep white initials readable, chosen by name.
+pub fn avatar_color(name: &str) -> &'static str {
+    let sum = name.bytes().fold(0_usize, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
+    data::AVATAR_COLORS[sum % data::AVATAR_COLORS.len()]
+}
+
 use crate::db::DbError;
 use app::filter::{digits, fold_for, Kind};
 use data::*;
