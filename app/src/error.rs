@@ -23,8 +23,18 @@ pub enum AppError {
         /// The value stored now, so the user can decide.
         current: Option<String>,
     },
-    #[error("There is no workspace yet.")]
-    NoWorkspace,
+    /// No session, or it ended.
+    #[error("You are signed out. Sign in again to continue.")]
+    Unauthorized,
+    /// Signed in, but the role does not allow it.
+    #[error("Only an admin of this workspace can do this.")]
+    AdminOnly,
+    /// A request from another site that would change data.
+    #[error("This request came from another site and was refused.")]
+    CrossSite,
+    /// Too many failed sign-ins.
+    #[error("{0}")]
+    TooManyAttempts(String),
     #[error("The database cannot be reached right now. Try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side. Try again; if it keeps happening, tell your administrator.")]
@@ -37,9 +47,12 @@ impl AppError {
     /// The HTTP status that goes with the error.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::NotFound(_) | AppError::NoWorkspace => 404,
+            AppError::NotFound(_) => 404,
             AppError::Invalid { .. } => 422,
             AppError::Conflict { .. } => 409,
+            AppError::Unauthorized => 401,
+            AppError::AdminOnly | AppError::CrossSite => 403,
+            AppError::TooManyAttempts(_) => 429,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
             AppError::Network => 502,
@@ -84,7 +97,9 @@ mod tests {
     fn user_messages_never_name_internals() {
         for e in [
             AppError::NotFound("Contact".into()),
-            AppError::NoWorkspace,
+            AppError::Unauthorized,
+            AppError::AdminOnly,
+            AppError::CrossSite,
             AppError::Unavailable,
             AppError::Internal,
             AppError::Network,

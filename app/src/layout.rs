@@ -1,10 +1,15 @@
-//! The frame around every page: the sidebar with Contacts > All, and the 404 page.
+//! The frame around every page: the sidebar with Contacts > All and the account
+//! menu, and the 404 page.
 
+use crate::accounts::switcher::{AccountMenu, ViewerResource};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
+    // Loaded once per page; the page's parts that depend on the role read it too.
+    let viewer = ViewerResource::new();
+    provide_context(viewer);
     view! {
         <a class="skip-link" href="#main">"Skip to the contacts table"</a>
         <div class="app">
@@ -19,6 +24,11 @@ pub fn Shell(children: Children) -> impl IntoView {
                         <a href="/contacts" aria-current="page" class="nav-link active">"All"</a>
                     </li>
                 </ul>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        viewer.0.await.ok().map(|viewer| view! { <AccountMenu viewer/> })
+                    })}
+                </Suspense>
             </nav>
             <main id="main" class="main">{children()}</main>
         </div>

@@ -7,6 +7,7 @@
 // Leptos views are deeply nested types; the WASM build needs the deeper limit.
 #![recursion_limit = "256"]
 
+pub mod accounts;
 pub mod contacts;
 pub mod domain;
 pub mod error;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <layout::NotFound/> }>
                 // Async mode: the first page is rendered completely on the server, rows included.
                 <Route path=path!("/contacts") view=contacts::ContactsPage ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view=accounts::sign_in::SignInPage/>
             </Routes>
         </Router>
     }

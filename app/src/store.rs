@@ -28,8 +28,8 @@ pub enum StoreError {
 
 #[async_trait::async_trait]
 pub trait ContactStore: Send + Sync + 'static {
-    /// The workspace requests act in until accounts exist: the oldest one.
-    async fn default_workspace(&self) -> Result<Option<Workspace>, StoreError>;
+    /// A workspace with its counters, or None when it does not exist.
+    async fn workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError>;
 
     async fn contact_page(
         &self,
@@ -136,6 +136,66 @@ pub trait ContactStore: Send + Sync + 'static {
 
 pub type SharedStore = Arc<dyn ContactStore>;
 
+/// An account as sign-in needs it.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub password_hash: String,
+}
+
+/// The accounts port: users, sessions and failed sign-ins.
+#[async_trait::async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    /// Whether any account exists.
+    async fn any_user(&self) -> Result<bool, StoreError>;
+
+    /// The account with this email, ignoring case.
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// How many failed sign-ins were recorded under a key since a time (ms).
+    async fn failures_since(&self, key: &str, since: i64) -> Result<u64, StoreError>;
+
+    /// Records one failed sign-in under each key (and forgets old ones).
+    async fn record_failure(&self, keys: &[String], at: i64) -> Result<(), StoreError>;
+
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Starts a session in the workspace the user used last (or their first one);
+    /// false when they belong to no workspace.
+    async fn create_session(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// The live session with this token hash, with the role in its workspace.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<crate::accounts::Session>, StoreError>;
+
+    async fn end_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Moves a session to another of its user's workspaces; false when they are
+    /// not a member there.
+    async fn switch_workspace(
+        &self,
+        session: &crate::accounts::Session,
+        workspace: WorkspaceId,
+    ) -> Result<bool, StoreError>;
+
+    /// Who the session belongs to, for the page.
+    async fn viewer(
+        &self,
+        session: &crate::accounts::Session,
+    ) -> Result<Option<crate::accounts::Viewer>, StoreError>;
+}
+
+pub type SharedAccounts = Arc<dyn AccountStore>;
+
 /// Rows of an export as they come from the database.
 pub type ExportStream =
     futures::stream::BoxStream<'static, Result<crate::domain::ExportRow, StoreError>>;
@@ -170,13 +230,22 @@ pub fn store() -> Result<SharedStore, AppError> {
     })
 }
 
-/// The workspace a request acts in. Every server function gets its workspace here
-/// and never from its arguments, so that sessions can back it in one place.
+/// The accounts store provided by the server.
+pub fn accounts() -> Result<SharedAccounts, AppError> {
+    leptos::prelude::use_context::<SharedAccounts>().ok_or_else(|| {
+        tracing::error!("no AccountStore in context");
+        AppError::Internal
+    })
+}
+
+/// The workspace a request acts in: the session's. Every server function gets its
+/// workspace here and never from its arguments.
 pub async fn current_workspace() -> Result<Workspace, AppError> {
+    let session = crate::accounts::current_session()?;
     store()?
-        .default_workspace()
+        .workspace(session.workspace_id)
         .await?
-        .ok_or(AppError::NoWorkspace)
+        .ok_or(AppError::Unauthorized)
 }
 
 /// Runs a server function's body and gives its error the matching HTTP status.

@@ -2,9 +2,8 @@
 
 use crate::db::{self, DbError, SqlStore};
 use crate::seed::{self, SeedOptions};
-use app::store::SharedStore;
 use axum::{body::Body, http::Request};
-use std::{sync::Arc, time::Instant};
+use std::time::Instant;
 use tower::ServiceExt;
 
 #[derive(Debug, Clone)]
@@ -76,6 +75,9 @@ async fn time_get(app: &axum::Router, uri: &str, iterations: usize) -> Result<Ti
     })
 }
 
+/// The account the benchmark acts as.
+const BENCH_USER: &str = "bench@example.com";
+
 pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
     let url = opts
         .database_url
@@ -108,7 +110,26 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         .execute(&pool)
         .await?;
     let app_pool = pool.clone();
-    let store: SharedStore = Arc::new(SqlStore::new(pool));
+    let store = SqlStore::new(pool);
+    // Every request carries an admin's session, as the browser's would.
+    let workspace: (String,) = sqlx::query_as("SELECT name FROM workspaces ORDER BY id LIMIT 1")
+        .fetch_one(&app_pool)
+        .await?;
+    db::add_user(
+        &app_pool,
+        &workspace.0,
+        BENCH_USER,
+        Some("Benchmark"),
+        app::accounts::Role::Admin,
+        Some("benchmark-only-password"),
+    )
+    .await?;
+    let cookie = axum::http::HeaderValue::from_str(&format!(
+        "{}={}",
+        app::accounts::SESSION_COOKIE,
+        db::open_session(&store, BENCH_USER).await?
+    ))
+    .map_err(|e| DbError::Invalid(e.to_string()))?;
     let options = crate::http::leptos_options("target/site", "127.0.0.1:0".parse().expect("addr"));
     // No export limit here: the benchmark streams every contact.
     let app = crate::http::router_with(
@@ -119,7 +140,18 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
             import_max_bytes: u64::MAX,
             ..Default::default()
         },
-    );
+    )
+    .layer(axum::middleware::map_request(
+        move |mut request: axum::extract::Request| {
+            let cookie = cookie.clone();
+            async move {
+                request
+                    .headers_mut()
+                    .insert(axum::http::header::COOKIE, cookie);
+                request
+            }
+        },
+    ));
     let middle = (opts.contacts / 10 / 2).max(1);
     // A rare term: one contact's email address, which no one else has.
     let rare: Option<(String,)> = sqlx::query_as(

@@ -2,6 +2,7 @@
 //! store's cursor with the `csv` crate (RFC 4180 quoting, UTF-8 with a byte order
 //! mark so spreadsheets read accents right, no cell a spreadsheet would evaluate).
 
+use app::accounts::{Role, Session};
 use app::contacts::export::{
     file_name, safe_cell, ExportOptions, ExportProgress, ExportProgressBoard,
 };
@@ -38,7 +39,14 @@ fn refuse(status: StatusCode, message: String) -> Response {
         .into_response()
 }
 
-pub async fn download(ctx: ExportContext, params: HashMap<String, String>) -> Response {
+pub async fn download(
+    ctx: ExportContext,
+    session: Session,
+    params: HashMap<String, String>,
+) -> Response {
+    if session.role != Role::Admin {
+        return refuse(StatusCode::FORBIDDEN, AppError::AdminOnly.to_string());
+    }
     let get = |k: &str| params.get(k).cloned();
     let options = match ExportOptions::from_query(get).and_then(|o| {
         o.check(ctx.max_rows)?;
@@ -55,7 +63,7 @@ pub async fn download(ctx: ExportContext, params: HashMap<String, String>) -> Re
     let prepared = async {
         let workspace = ctx
             .store
-            .default_workspace()
+            .workspace(session.workspace_id)
             .await?
             .ok_or(app::store::StoreError::Internal("no workspace".into()))?;
         let schema = ctx.store.schema(workspace.id).await?;
@@ -81,10 +89,13 @@ pub async fn download(ctx: ExportContext, params: HashMap<String, String>) -> Re
         labels: options.labels,
     };
     let total = options.limit.min(workspace.contact_count.max(0) as u64);
-    let progress = options
-        .token
-        .clone()
-        .map(|token| (ctx.board.clone(), token, total));
+    let progress = options.token.clone().map(|token| {
+        (
+            ctx.board.clone(),
+            ExportProgressBoard::key(workspace.id, &token),
+            total,
+        )
+    });
     if let Some((board, token, total)) = &progress {
         board.set(
             token,

@@ -1,22 +1,25 @@
 //! The axum application: Leptos pages and server functions, static files, and the
 //! few plain routes (health check, generated avatars).
 
+use crate::db::SqlStore;
 use crate::export::ExportContext;
 use crate::import::ImportContext;
+use app::accounts::Session;
 use app::contacts::export::{ExportLimit, ExportProgressBoard, DEFAULT_MAX_ROWS, EXPORT_PATH};
 use app::contacts::import::{ImportPlace, UPLOAD_PATH};
-use app::store::SharedStore;
+use app::store::{SharedAccounts, SharedStore};
 use axum::{
     extract::{Path, Query},
     http::{header, StatusCode},
+    middleware,
     response::{IntoResponse, Redirect},
     routing::{get, post},
-    Router,
+    Extension, Router,
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{collections::HashMap, net::SocketAddr};
-use tower_http::compression::CompressionLayer;
+use std::{collections::HashMap, net::SocketAddr, sync::Arc};
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer};
 
 /// Leptos settings for serving: where the built WASM, JS and CSS live.
 pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
@@ -30,9 +33,13 @@ pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
 }
 
 /// The whole application over one store.
-pub fn router(store: SharedStore, options: LeptosOptions) -> Router {
+pub fn router(store: SqlStore, options: LeptosOptions) -> Router {
     router_with(store, options, Limits::default())
 }
+
+/// Request bodies larger than this get 413 before they are read (CSV uploads
+/// have their own limit).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Limits the operator can set.
 #[derive(Debug, Clone)]
@@ -41,6 +48,8 @@ pub struct Limits {
     pub import_max_bytes: u64,
     /// Where uploaded files wait for their import.
     pub import_dir: std::path::PathBuf,
+    /// The largest request body besides CSV uploads.
+    pub max_body_bytes: usize,
 }
 
 impl Default for Limits {
@@ -49,12 +58,15 @@ impl Default for Limits {
             export_max_rows: DEFAULT_MAX_ROWS,
             import_max_bytes: app::contacts::import::DEFAULT_MAX_BYTES,
             import_dir: std::env::temp_dir().join("contacts-imports"),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
 
 /// The application with the operator's limits.
-pub fn router_with(store: SharedStore, options: LeptosOptions, limits: Limits) -> Router {
+pub fn router_with(store: SqlStore, options: LeptosOptions, limits: Limits) -> Router {
+    let accounts: SharedAccounts = Arc::new(store.clone());
+    let store: SharedStore = Arc::new(store);
     let export_max_rows = limits.export_max_rows;
     let routes = generate_route_list(app::App);
     let place = ImportPlace {
@@ -67,6 +79,7 @@ pub fn router_with(store: SharedStore, options: LeptosOptions, limits: Limits) -
         max_bytes: limits.import_max_bytes,
     };
     let board = ExportProgressBoard::default();
+    let accounts_context = accounts.clone();
     let export = ExportContext {
         store: store.clone(),
         board: board.clone(),
@@ -74,21 +87,30 @@ pub fn router_with(store: SharedStore, options: LeptosOptions, limits: Limits) -
     };
     let context = move || {
         provide_context(store.clone());
+        provide_context(accounts_context.clone());
         provide_context(board.clone());
         provide_context(ExportLimit(export_max_rows));
         provide_context(place.clone());
     };
+    // Uploads stream to a file under their own, larger limit.
+    let upload = Router::new().route(
+        UPLOAD_PATH,
+        post(
+            move |Extension(session): Extension<Session>, body: axum::body::Body| {
+                crate::import::upload(import.clone(), session, body)
+            },
+        ),
+    );
     Router::new()
         .route("/", get(|| async { Redirect::to("/contacts") }))
         .route(
             EXPORT_PATH,
-            get(move |Query(params): Query<HashMap<String, String>>| {
-                crate::export::download(export.clone(), params)
-            }),
-        )
-        .route(
-            UPLOAD_PATH,
-            post(move |body: axum::body::Body| crate::import::upload(import.clone(), body)),
+            get(
+                move |Extension(session): Extension<Session>,
+                      Query(params): Query<HashMap<String, String>>| {
+                    crate::export::download(export.clone(), session, params)
+                },
+            ),
         )
         .route("/healthz", get(|| async { "ok" }))
         .route("/avatars/{file}", get(avatar))
@@ -100,6 +122,9 @@ pub fn router_with(store: SharedStore, options: LeptosOptions, limits: Limits) -
             context,
             app::shell,
         ))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .merge(upload)
+        .layer(middleware::from_fn_with_state(accounts, crate::auth::gate))
         .layer(CompressionLayer::new())
         .with_state(options)
 }

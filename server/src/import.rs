@@ -3,6 +3,7 @@
 //! is the file's columns, a preview of its first rows and suggested mappings.
 //! Checking and importing are server functions (`app::contacts::import`).
 
+use app::accounts::{Role, Session};
 use app::contacts::import::{open_file, suggest, ImportPlace, Upload, PREVIEW_ROWS};
 use app::error::AppError;
 use app::store::SharedStore;
@@ -28,21 +29,13 @@ fn refuse(status: StatusCode, err: AppError) -> Response {
 
 /// A name for an upload that no one can guess or use as a path.
 fn new_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    let a = h.finish();
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(a);
-    format!("{a:016x}{:016x}", h.finish())
+    app::accounts::secret::new_token()[..32].to_string()
 }
 
-pub async fn upload(ctx: ImportContext, body: Body) -> Response {
+pub async fn upload(ctx: ImportContext, session: Session, body: Body) -> Response {
+    if session.role != Role::Admin {
+        return refuse(StatusCode::FORBIDDEN, AppError::AdminOnly);
+    }
     let too_large = || {
         refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -60,7 +53,7 @@ pub async fn upload(ctx: ImportContext, body: Body) -> Response {
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal);
     }
     let id = new_id();
-    let path = ctx.place.dir.join(format!("{id}.csv"));
+    let path = ctx.place.upload_path(session.workspace_id, &id);
     let written = async {
         let mut file = tokio::fs::File::create(&path).await?;
         let mut size = 0_u64;
@@ -92,9 +85,12 @@ pub async fn upload(ctx: ImportContext, body: Body) -> Response {
             );
         }
     }
-    let fields = match ctx.store.default_workspace().await {
-        Ok(Some(ws)) => ctx.store.contact_fields(ws.id).await.unwrap_or_default(),
-        _ => return refuse(StatusCode::NOT_FOUND, AppError::NoWorkspace),
+    let fields = match ctx.store.contact_fields(session.workspace_id).await {
+        Ok(fields) => fields,
+        Err(err) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, AppError::from(err));
+        }
     };
     let read = tokio::task::spawn_blocking(move || {
         let (headers, rows) = open_file(&path)?;

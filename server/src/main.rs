@@ -1,9 +1,9 @@
 //! `contacts`: the one binary that serves the app and runs its operator commands.
 
-use app::store::SharedStore;
-use clap::{Parser, Subcommand};
+use app::accounts::{Role, MIN_PASSWORD_CHARS};
+use clap::{Parser, Subcommand, ValueEnum};
 use server::{bench, db, http, seed};
-use std::{net::SocketAddr, process::ExitCode, sync::Arc};
+use std::{io::IsTerminal, net::SocketAddr, process::ExitCode};
 use tracing_subscriber::EnvFilter;
 
 /// Contacts: the All Contacts table of a customer-messaging workspace.
@@ -36,6 +36,14 @@ enum Command {
         /// The largest CSV file an import accepts, in bytes.
         #[arg(long, env = "CONTACTS_IMPORT_MAX_BYTES", default_value_t = app::contacts::import::DEFAULT_MAX_BYTES)]
         import_max_bytes: u64,
+        /// The largest body of any other request, in bytes.
+        #[arg(long, env = "CONTACTS_MAX_BODY_BYTES", default_value_t = http::DEFAULT_MAX_BODY_BYTES)]
+        max_body_bytes: usize,
+    },
+    /// Manage who can sign in.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
     },
     /// Create or upgrade the database schema.
     Migrate,
@@ -71,6 +79,35 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user in a workspace (creating the workspace if needed), or give an
+    /// existing user a role in another workspace. A new user's password is asked
+    /// for at a prompt, or read from the first line of standard input.
+    Add {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The name shown in the app; the part of the email before @ without one.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Agent,
+}
+
+/// The demo's accounts, shown in the README.
+const DEMO_ADMIN: &str = "admin@example.com";
+const DEMO_AGENT: &str = "agent@example.com";
+const DEMO_PASSWORD: &str = "contacts-demo";
+
 /// Contacts seeded by `serve --demo` into an empty database.
 const DEMO_CONTACTS: u64 = 1_200;
 
@@ -103,32 +140,73 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             site_root,
             export_max_rows,
             import_max_bytes,
+            max_body_bytes,
         } => {
             let pool = db::connect(&url).await?;
             if demo {
-                let (workspaces,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workspaces")
-                    .fetch_one(&pool)
-                    .await?;
-                if workspaces == 0 {
-                    let report = seed::seed(&pool, &seed_options(DEMO_CONTACTS, 1, "Demo")).await?;
-                    tracing::info!(contacts = report.contacts, "seeded the demo workspace");
-                }
+                seed_demo(&pool).await?;
             }
-            let store: SharedStore = Arc::new(db::SqlStore::new(pool));
             let app = http::router_with(
-                store,
+                db::SqlStore::new(pool),
                 http::leptos_options(&site_root, addr),
                 http::Limits {
                     export_max_rows,
                     import_max_bytes,
+                    max_body_bytes,
                     ..Default::default()
                 },
             );
             let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!("listening on http://{}", listener.local_addr()?);
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+            // The peer address is kept for rate limiting sign-ins.
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    workspace,
+                    email,
+                    role,
+                    name,
+                },
+        } => {
+            let pool = db::connect(&url).await?;
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Agent => Role::Agent,
+            };
+            let password = if db::user_exists(&pool, &email).await? {
+                None
+            } else {
+                Some(read_password(&email)?)
+            };
+            let added = db::add_user(
+                &pool,
+                &workspace,
+                &email,
+                name.as_deref(),
+                role,
+                password.as_deref(),
+            )
+            .await?;
+            let (what, workspace_created) = match added {
+                db::UserAdded::Created { workspace_created } => ("Created", workspace_created),
+                db::UserAdded::Joined { workspace_created } => {
+                    ("Added the existing user", workspace_created)
+                }
+            };
+            if workspace_created {
+                println!("Created the workspace {workspace:?}.");
+            }
+            println!(
+                "{what} {email} as {} of {workspace:?}.",
+                role.label().to_lowercase()
+            );
         }
         Command::Migrate => {
             db::connect(&url).await?;
@@ -185,6 +263,66 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// Seeds the demo workspace into an empty database, and the demo accounts when
+/// there are no accounts yet.
+async fn seed_demo(pool: &sqlx::SqlitePool) -> Result<(), Box<dyn std::error::Error>> {
+    let (workspaces,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workspaces")
+        .fetch_one(pool)
+        .await?;
+    if workspaces == 0 {
+        let report = seed::seed(pool, &seed_options(DEMO_CONTACTS, 1, "Demo")).await?;
+        tracing::info!(contacts = report.contacts, "seeded the demo workspace");
+    }
+    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await?;
+    if users == 0 {
+        let (workspace,): (String,) =
+            sqlx::query_as("SELECT name FROM workspaces ORDER BY id LIMIT 1")
+                .fetch_one(pool)
+                .await?;
+        for (email, name, role) in [
+            (DEMO_ADMIN, "Demo Admin", Role::Admin),
+            (DEMO_AGENT, "Demo Agent", Role::Agent),
+        ] {
+            db::add_user(
+                pool,
+                &workspace,
+                email,
+                Some(name),
+                role,
+                Some(DEMO_PASSWORD),
+            )
+            .await?;
+        }
+        tracing::info!(
+            "demo accounts: {DEMO_ADMIN} (admin) and {DEMO_AGENT} (agent), password {DEMO_PASSWORD:?}"
+        );
+    }
+    Ok(())
+}
+
+/// A new user's password: at a prompt (asked twice) on a terminal, else the first
+/// line of standard input. Never an argument, which other users could see.
+fn read_password(email: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {email}: "))?;
+        let again = rpassword::prompt_password("The same password again: ")?;
+        if first != again {
+            return Err("the two passwords differ".into());
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!("the password needs at least {MIN_PASSWORD_CHARS} characters").into());
+    }
+    Ok(password)
 }
 
 fn seed_options(contacts: u64, seed: u64, workspace: &str) -> seed::SeedOptions {

@@ -5,7 +5,7 @@ mod common;
 
 use app::contacts::bulk_delete::{DeleteContacts, PreviewDelete};
 use app::contacts::ListContacts;
-use common::{contact, conversation, spawn_app, version, workspace, TestApp};
+use common::{contact, conversation, spawn_app, version, TestApp};
 use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
 
@@ -35,13 +35,13 @@ fn ids(ids: &[i64]) -> Value {
 #[tokio::test]
 async fn the_confirmation_counts_contacts_with_and_without_conversations() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let talker = contact(&app.pool, ws, "Talker", None, None, 1).await;
     conversation(&app.pool, ws, talker).await;
     conversation(&app.pool, ws, talker).await;
     let quiet = contact(&app.pool, ws, "Quiet", None, None, 2).await;
     let quiet2 = contact(&app.pool, ws, "Quiet Two", None, None, 3).await;
-    let other = workspace(&app.pool, "Other").await;
+    let other = app.workspace("Other").await;
     let foreign = contact(&app.pool, other, "Foreign", None, None, 1).await;
     conversation(&app.pool, other, foreign).await;
 
@@ -71,11 +71,11 @@ async fn the_confirmation_counts_contacts_with_and_without_conversations() {
 #[tokio::test]
 async fn deleting_ticked_contacts_removes_them_with_conversations_and_messages() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let talker = contact(&app.pool, ws, "Talker", Some("t@example.com"), None, 1).await;
     conversation(&app.pool, ws, talker).await;
     let keep = contact(&app.pool, ws, "Keeper", None, None, 2).await;
-    let other = workspace(&app.pool, "Other").await;
+    let other = app.workspace("Other").await;
     let foreign = contact(&app.pool, other, "Foreign", None, None, 1).await;
     conversation(&app.pool, other, foreign).await;
 
@@ -139,7 +139,7 @@ async fn deleting_all_matching_takes_every_page_of_the_search_and_nothing_else()
 #[tokio::test]
 async fn a_delete_that_fails_midway_deletes_nothing() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let mut all = Vec::new();
     for i in 0..1_200 {
         all.push(contact(&app.pool, ws, &format!("C{i}"), None, None, i).await);
@@ -168,7 +168,7 @@ async fn a_delete_that_fails_midway_deletes_nothing() {
 #[tokio::test]
 async fn a_selection_larger_than_the_bind_limit_deletes_in_chunks() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let mut real = Vec::new();
     for i in 0..300 {
         real.push(contact(&app.pool, ws, &format!("C{i}"), None, None, i).await);

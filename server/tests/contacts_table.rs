@@ -7,24 +7,21 @@ use common::{row_ids, spawn_app};
 use leptos::server_fn::ServerFn;
 
 #[tokio::test]
-async fn an_empty_database_shows_the_first_run_page() {
+async fn a_database_without_accounts_says_how_to_create_the_first_admin() {
     let app = spawn_app().await;
-    let (status, html) = app.get_html("/contacts").await;
+    let (status, html) = app.get_html("/signin").await;
     assert_eq!(status, 200);
-    assert!(html.contains("Welcome to Contacts"));
-    assert!(html.contains("contacts seed --contacts"));
+    assert!(html.contains("No one can sign in yet"));
+    assert!(html.contains("contacts user add"));
 }
 
 #[tokio::test]
-async fn the_root_redirects_to_all_contacts() {
+async fn the_root_leads_to_all_contacts() {
     let app = spawn_app().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = client.get(app.url("/")).send().await.unwrap();
-    assert!(res.status().is_redirection(), "{}", res.status());
-    assert_eq!(res.headers()["location"], "/contacts");
+    app.workspace("Acme").await;
+    let res = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.url().path(), "/contacts");
 }
 
 #[tokio::test]
@@ -188,6 +185,7 @@ async fn an_unreachable_database_shows_an_error_a_person_understands() {
 #[tokio::test]
 async fn an_unknown_address_is_a_404_page() {
     let app = spawn_app().await;
+    app.workspace("Acme").await;
     let (status, html) = app.get_html("/nowhere").await;
     assert_eq!(status, 404);
     assert!(html.contains("Page not found"));

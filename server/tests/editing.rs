@@ -6,7 +6,7 @@ mod common;
 use app::contacts::details::GetContactDetails;
 use app::contacts::inline_edit::SaveContact;
 use app::contacts::live::LiveCheck;
-use common::{contact, field_def, spawn_app, version, workspace, TestApp};
+use common::{contact, field_def, spawn_app, version, TestApp};
 use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -41,7 +41,7 @@ fn field_value(contact: &Value, field: i64) -> Option<String> {
 #[tokio::test]
 async fn every_field_type_saves_its_canonical_value_and_reads_back() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann Lee", None, None, 1).await;
     let text = field_def(&app.pool, ws, "company", "text", &[]).await;
     let url = field_def(&app.pool, ws, "website", "url", &[]).await;
@@ -156,7 +156,7 @@ async fn every_field_type_saves_its_canonical_value_and_reads_back() {
 #[tokio::test]
 async fn invalid_values_are_refused_next_to_their_field_and_nothing_is_saved() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann", Some("ann@example.com"), None, 1).await;
     let number = field_def(&app.pool, ws, "score", "number", &[]).await;
     let select = field_def(&app.pool, ws, "plan", "select", &["Free", "Pro"]).await;
@@ -227,7 +227,7 @@ async fn invalid_values_are_refused_next_to_their_field_and_nothing_is_saved() {
 #[tokio::test]
 async fn a_stale_edit_of_the_same_field_is_a_conflict_showing_the_current_value() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann", Some("ann@old.example"), None, 1).await;
     let seen = version(&app.pool, id).await.unwrap();
     let email = json!({ "kind": "email" });
@@ -287,7 +287,7 @@ async fn a_stale_edit_of_the_same_field_is_a_conflict_showing_the_current_value(
 #[tokio::test]
 async fn two_people_editing_different_fields_of_one_contact_both_keep_their_changes() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann", Some("ann@old.example"), None, 1).await;
     let seen = version(&app.pool, id).await.unwrap();
     let (a, _) = save(
@@ -320,9 +320,9 @@ async fn two_people_editing_different_fields_of_one_contact_both_keep_their_chan
 #[tokio::test]
 async fn editing_a_contact_deleted_meanwhile_says_so_and_never_recreates_it() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann", None, None, 1).await;
-    let other_ws = workspace(&app.pool, "Other").await;
+    let other_ws = app.workspace("Other").await;
     let foreign = contact(&app.pool, other_ws, "Bob", None, None, 1).await;
     sqlx::query("DELETE FROM contacts WHERE id = ?")
         .bind(id)
@@ -352,7 +352,7 @@ async fn editing_a_contact_deleted_meanwhile_says_so_and_never_recreates_it() {
 #[tokio::test]
 async fn the_live_check_is_tiny_and_moves_only_when_something_changed() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann", None, None, 1).await;
     let check = || async {
         let res = app
@@ -389,7 +389,7 @@ async fn the_live_check_is_tiny_and_moves_only_when_something_changed() {
 async fn twenty_concurrent_editors_lose_no_update() {
     const ROUNDS: usize = 1_000;
     let app = Arc::new(spawn_app().await);
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann", Some("start@example.com"), None, 1).await;
     let mut own = Vec::new();
     for i in 0..10 {
@@ -478,7 +478,7 @@ async fn twenty_concurrent_editors_lose_no_update() {
 #[tokio::test]
 async fn fifty_concurrent_writers_for_thirty_seconds_never_see_a_locked_database() {
     let app = Arc::new(spawn_app().await);
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let mut ids = Vec::new();
     for i in 0..50 {
         ids.push(contact(&app.pool, ws, &format!("Writer {i}"), None, None, i).await);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{contact, conversation, field_def, spawn_app, workspace, TestApp};
+use common::{contact, conversation, field_def, spawn_app, TestApp};
 
 async fn download(app: &TestApp, query: &str) -> (u16, String, String) {
     let res = app
@@ -46,7 +46,7 @@ async fn label(app: &TestApp, ws: i64, name: &str) -> i64 {
 #[tokio::test]
 async fn the_file_follows_the_search_and_order_with_readable_headers() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let plan = field_def(&app.pool, ws, "plan", "select", &["Free", "Pro"]).await;
     let tags = field_def(&app.pool, ws, "tags", "multi_select", &["a", "b"]).await;
     let ann = contact(
@@ -122,7 +122,7 @@ async fn the_file_follows_the_search_and_order_with_readable_headers() {
 #[tokio::test]
 async fn cells_a_spreadsheet_would_evaluate_are_neutralized_and_quoting_is_rfc_4180() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     for (i, name) in [
         "=HYPERLINK(\"http://evil\")",
         "+SUM(1)",
@@ -163,7 +163,7 @@ async fn cells_a_spreadsheet_would_evaluate_are_neutralized_and_quoting_is_rfc_4
 #[tokio::test]
 async fn labels_and_conversation_fields_come_from_recent_conversations_when_asked() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann", None, None, 1).await;
     let old = label(&app, ws, "old-news").await;
     let vip = label(&app, ws, "vip").await;
@@ -223,7 +223,7 @@ async fn labels_and_conversation_fields_come_from_recent_conversations_when_aske
 #[tokio::test]
 async fn a_number_outside_the_allowed_range_is_refused_with_a_message() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     contact(&app.pool, ws, "Ann", None, None, 1).await;
     for query in ["limit=0", "limit=100001", "limit=ten", "by=name"] {
         let (status, _, body) = download(&app, query).await;

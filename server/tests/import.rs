@@ -3,7 +3,7 @@
 mod common;
 
 use app::contacts::import::{CheckImport, GetImportProgress, StartImport};
-use common::{contact, field_def, spawn_app, workspace, TestApp};
+use common::{contact, field_def, spawn_app, TestApp};
 use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
 
@@ -84,7 +84,7 @@ async fn count(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn chatwoots_sample_with_shifted_columns_is_reported_row_by_row() {
     let app = spawn_app().await;
-    workspace(&app.pool, "Acme").await;
+    app.workspace("Acme").await;
     let (status, up) = upload(&app, fixture("chatwoot-import-sample.csv")).await;
     assert_eq!(status, 200, "{up}");
     assert_eq!(up["rows"], 25);
@@ -126,7 +126,7 @@ async fn chatwoots_sample_with_shifted_columns_is_reported_row_by_row() {
 #[tokio::test]
 async fn duplicates_and_short_phones_are_named_and_existing_contacts_updated_or_skipped() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     contact(
         &app.pool,
         ws,
@@ -192,7 +192,7 @@ async fn duplicates_and_short_phones_are_named_and_existing_contacts_updated_or_
 #[tokio::test]
 async fn first_and_last_names_combine_and_extra_columns_are_left_out() {
     let app = spawn_app().await;
-    workspace(&app.pool, "Acme").await;
+    app.workspace("Acme").await;
     let (_, up) = upload(&app, fixture("chatwoot-contacts.csv")).await;
     let report = check(&app, &up, "update").await;
     assert_eq!(
@@ -223,7 +223,7 @@ async fn an_export_imported_into_an_empty_workspace_reproduces_contacts_and_fiel
     let file_again = file.clone();
 
     let target = spawn_app().await;
-    let ws = workspace(&target.pool, "Fresh").await;
+    let ws = target.workspace("Fresh").await;
     // The same field definitions, no contacts.
     let defs: Vec<(String, String, String, String)> = sqlx::query_as(
         "SELECT key, label, field_type, options FROM contact_field_defs ORDER BY position, id",
@@ -314,7 +314,7 @@ async fn an_export_imported_into_an_empty_workspace_reproduces_contacts_and_fiel
 #[tokio::test]
 async fn a_file_over_the_size_limit_is_refused_with_a_clear_message() {
     let app = spawn_app().await;
-    workspace(&app.pool, "Acme").await;
+    app.workspace("Acme").await;
     let big = vec![b'x'; (app::contacts::import::DEFAULT_MAX_BYTES + 1) as usize];
     let (status, body) = upload(&app, big).await;
     assert_eq!(status, 413);

@@ -3,7 +3,7 @@
 mod common;
 
 use app::contacts::ListContacts;
-use common::{contact, spawn_app, workspace, TestApp};
+use common::{contact, spawn_app, TestApp};
 use leptos::server_fn::ServerFn;
 use serde_json::json;
 
@@ -35,7 +35,7 @@ async fn search(app: &TestApp, q: &str) -> (Vec<String>, i64) {
 }
 
 async fn people(app: &TestApp) {
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let p = &app.pool;
     contact(
         p,
@@ -150,8 +150,8 @@ async fn search_finds_custom_field_text_and_follows_edits_and_deletes() {
 #[tokio::test]
 async fn search_totals_and_pages_count_only_matches_of_this_workspace() {
     let app = spawn_app().await;
-    let acme = workspace(&app.pool, "Acme").await;
-    let other = workspace(&app.pool, "Other").await;
+    let acme = app.workspace("Acme").await;
+    let other = app.workspace("Other").await;
     for i in 0..13 {
         contact(&app.pool, acme, &format!("Maria {i:02}"), None, None, i).await;
         contact(
@@ -175,7 +175,7 @@ async fn search_totals_and_pages_count_only_matches_of_this_workspace() {
 #[tokio::test]
 async fn sorting_by_each_column_in_both_directions() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     contact(&app.pool, ws, "Carol", None, None, 1).await;
     contact(&app.pool, ws, "alice", None, None, 3).await;
     contact(&app.pool, ws, "Bob", None, None, 2).await;
@@ -309,7 +309,7 @@ async fn an_invalid_filter_is_refused_with_a_message_for_its_condition() {
 #[tokio::test]
 async fn a_common_term_pages_and_counts_the_same_as_a_rare_one() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     // More matches than the search lists by id, so the table is walked instead.
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2100) \
@@ -334,7 +334,7 @@ async fn a_common_term_pages_and_counts_the_same_as_a_rare_one() {
 #[tokio::test]
 async fn sorting_by_a_custom_field_puts_empty_values_last_in_both_directions() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let field = |key: &'static str, t: &'static str| {
         let pool = app.pool.clone();
         async move {
@@ -413,7 +413,7 @@ async fn sorting_by_a_custom_field_puts_empty_values_last_in_both_directions() {
 #[tokio::test]
 async fn custom_field_sorts_walk_every_page_in_the_right_order() {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     let score = common::field_def(&app.pool, ws, "score", "number", &[]).await;
     let city = common::field_def(&app.pool, ws, "city", "text", &[]).await;
     let cities = ["Oslo", "bergen", "Åre", "", "oslo", "Zürich", "  "];

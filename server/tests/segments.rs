@@ -4,7 +4,7 @@ mod common;
 
 use app::contacts::segments::{CreateSegment, DeleteSegment, UpdateSegment};
 use app::contacts::ListContacts;
-use common::{contact, spawn_app, workspace, TestApp};
+use common::{contact, spawn_app, TestApp};
 use leptos::server_fn::ServerFn;
 use serde_json::json;
 
@@ -16,7 +16,7 @@ fn muller_filter() -> serde_json::Value {
 
 async fn setup() -> TestApp {
     let app = spawn_app().await;
-    let ws = workspace(&app.pool, "Acme").await;
+    let ws = app.workspace("Acme").await;
     contact(&app.pool, ws, "Jürgen Müller", None, None, 1).await;
     contact(&app.pool, ws, "ANNA MÜLLER", None, None, 2).await;
     contact(&app.pool, ws, "Tom Muller", None, None, 3).await;
@@ -174,7 +174,7 @@ async fn a_segment_whose_field_was_deleted_still_opens_with_a_clear_message() {
 #[tokio::test]
 async fn another_workspaces_segment_cannot_be_changed() {
     let app = setup().await;
-    let other = workspace(&app.pool, "Other").await;
+    let other = app.workspace("Other").await;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) VALUES (?, 'x', '{}', 0, 0) RETURNING id",
     )

@@ -32,6 +32,7 @@ fn checked(target: &DeleteTarget) -> Result<(), AppError> {
 pub async fn preview_delete(target: DeleteTarget) -> Result<DeleteSummary, AppError> {
     use crate::store::{current_workspace, respond, store};
     respond(async move {
+        crate::accounts::require_admin()?;
         checked(&target)?;
         let ws = current_workspace().await?;
         Ok(store()?.delete_summary(&ws, &target).await?)
@@ -44,6 +45,7 @@ pub async fn preview_delete(target: DeleteTarget) -> Result<DeleteSummary, AppEr
 pub async fn delete_contacts(target: DeleteTarget) -> Result<i64, AppError> {
     use crate::store::{current_workspace, respond, store};
     respond(async move {
+        crate::accounts::require_admin()?;
         checked(&target)?;
         let ws = current_workspace().await?;
         Ok(store()?.delete_contacts(&ws, &target).await?)

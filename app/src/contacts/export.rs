@@ -178,6 +178,11 @@ pub struct ExportProgressBoard(
 );
 
 impl ExportProgressBoard {
+    /// Tokens are per workspace: another workspace's token finds nothing.
+    pub fn key(workspace: i64, token: &str) -> String {
+        format!("{workspace}:{token}")
+    }
+
     pub fn set(&self, token: &str, progress: ExportProgress) {
         if let Ok(mut board) = self.0.lock() {
             // Finished exports are forgotten once read; keep the board small anyway.
@@ -199,12 +204,21 @@ pub struct ExportLimit(pub u64);
 
 #[server(input = Json)]
 pub async fn get_export_limit() -> Result<u64, AppError> {
-    Ok(use_context::<ExportLimit>().map_or(DEFAULT_MAX_ROWS, |l| l.0))
+    crate::store::respond(async move {
+        crate::accounts::require_admin()?;
+        Ok(use_context::<ExportLimit>().map_or(DEFAULT_MAX_ROWS, |l| l.0))
+    })
+    .await
 }
 
 #[server(input = Json)]
 pub async fn get_export_progress(token: String) -> Result<Option<ExportProgress>, AppError> {
-    Ok(use_context::<ExportProgressBoard>().and_then(|b| b.get(&token)))
+    crate::store::respond(async move {
+        let session = crate::accounts::require_admin()?;
+        Ok(use_context::<ExportProgressBoard>()
+            .and_then(|b| b.get(&ExportProgressBoard::key(session.workspace_id, &token))))
+    })
+    .await
 }
 
 /// A token for one download: the time it started, which tells a person's

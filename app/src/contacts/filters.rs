@@ -180,12 +180,14 @@ pub fn FilterBar(
     url: ContactsUrl,
     schema: Schema,
     segment: Option<ActiveSegment>,
+    /// Only admins save filters as segments shared with everyone.
+    admin: bool,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     let active = url.filter.conditions.len();
     let is_active = active > 0;
     let clear_href = url.with_filter(Filter::default()).href();
-    let save = (is_active && segment.is_none()).then(|| url.filter.clone());
+    let save = (admin && is_active && segment.is_none()).then(|| url.filter.clone());
     let label = if segment.is_some() {
         "Edit segment conditions"
     } else {

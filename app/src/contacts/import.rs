@@ -320,22 +320,36 @@ pub struct ImportPlace {
 }
 
 impl ImportPlace {
+    /// Where a workspace's upload is written. The workspace is part of the name,
+    /// so an id from another workspace finds nothing.
+    pub fn upload_path(&self, workspace: i64, id: &str) -> std::path::PathBuf {
+        self.dir.join(format!("{workspace}-{id}.csv"))
+    }
+
     /// The upload's file; ids are checked so a request cannot name another path.
-    pub fn file(&self, id: &str) -> Result<std::path::PathBuf, AppError> {
+    pub fn file(&self, workspace: i64, id: &str) -> Result<std::path::PathBuf, AppError> {
         if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(AppError::NotFound("This upload".into()));
         }
-        let path = self.dir.join(format!("{id}.csv"));
+        let path = self.upload_path(workspace, id);
         if !path.exists() {
             return Err(AppError::NotFound("This upload".into()));
         }
         Ok(path)
     }
 
-    pub fn set(&self, id: &str, progress: ImportProgress) {
+    pub fn set(&self, workspace: i64, id: &str, progress: ImportProgress) {
         if let Ok(mut map) = self.progress.lock() {
-            map.insert(id.to_string(), progress);
+            map.insert(format!("{workspace}-{id}"), progress);
         }
+    }
+
+    pub fn get(&self, workspace: i64, id: &str) -> Option<ImportProgress> {
+        self.progress
+            .lock()
+            .ok()?
+            .get(&format!("{workspace}-{id}"))
+            .cloned()
     }
 }
 
@@ -387,9 +401,10 @@ fn place() -> Result<ImportPlace, AppError> {
 pub async fn check_import(request: ImportRequest) -> Result<ImportCheck, AppError> {
     use crate::store::{current_workspace, respond, store};
     respond(async move {
+        crate::accounts::require_admin()?;
         let ws = current_workspace().await?;
         let fields = store()?.contact_fields(ws.id).await?;
-        let path = place()?.file(&request.id)?;
+        let path = place()?.file(ws.id, &request.id)?;
         let (headers, rows) = open_file(&path)?;
         if request.mapping.len() != headers.len() {
             return Err(AppError::invalid(
@@ -452,11 +467,12 @@ pub async fn check_import(request: ImportRequest) -> Result<ImportCheck, AppErro
 pub async fn start_import(request: ImportRequest, only_valid: bool) -> Result<u64, AppError> {
     use crate::store::{current_workspace, respond, store};
     respond(async move {
+        crate::accounts::require_admin()?;
         let ws = current_workspace().await?;
         let store = store()?;
         let fields = store.contact_fields(ws.id).await?;
         let place = place()?;
-        let path = place.file(&request.id)?;
+        let path = place.file(ws.id, &request.id)?;
         let (headers, rows) = open_file(&path)?;
         if request.mapping.len() != headers.len() {
             return Err(AppError::invalid("mapping", "Choose what each column becomes."));
@@ -476,7 +492,7 @@ pub async fn start_import(request: ImportRequest, only_valid: bool) -> Result<u6
                 Err(_) => {}
             }
         }
-        place.set(&request.id, ImportProgress { rows: valid, ..Default::default() });
+        place.set(ws.id, &request.id, ImportProgress { rows: valid, ..Default::default() });
         let id = request.id.clone();
         tokio::spawn(async move {
             let mut progress = ImportProgress { rows: valid, ..Default::default() };
@@ -492,14 +508,14 @@ pub async fn start_import(request: ImportRequest, only_valid: bool) -> Result<u6
                     progress.counts.created += counts.created;
                     progress.counts.updated += counts.updated;
                     progress.counts.skipped += counts.skipped;
-                    place.set(&id, progress.clone());
+                    place.set(ws.id, &id, progress.clone());
                 }
                 Ok::<_, AppError>(())
             }
             .await;
             progress.finished = true;
             progress.error = result.err().map(|e| e.to_string());
-            place.set(&id, progress);
+            place.set(ws.id, &id, progress);
             let _ = std::fs::remove_file(&path);
         });
         Ok(valid)
@@ -509,8 +525,13 @@ pub async fn start_import(request: ImportRequest, only_valid: bool) -> Result<u6
 
 #[server(input = Json)]
 pub async fn get_import_progress(id: String) -> Result<Option<ImportProgress>, AppError> {
-    let place = place()?;
-    Ok(place.progress.lock().ok().and_then(|m| m.get(&id).cloned()))
+    use crate::store::{current_workspace, respond};
+    respond(async move {
+        crate::accounts::require_admin()?;
+        let ws = current_workspace().await?;
+        Ok(place()?.get(ws.id, &id))
+    })
+    .await
 }
 
 /// A short summary of a finished import.

@@ -146,10 +146,9 @@ async fn refresh(query: &ArcRwSignal<ListQuery>, feed: LiveFeed) -> Result<(), A
     let Some(asked) = query.try_get_untracked() else {
         return Ok(());
     };
-    if let Listing::Page(page) = list_contacts(asked.clone()).await? {
-        feed.seq.try_set_value(page.workspace.change_seq);
-        feed.page.try_set(Some((asked, *page)));
-    }
+    let Listing::Page(page) = list_contacts(asked.clone()).await?;
+    feed.seq.try_set_value(page.workspace.change_seq);
+    feed.page.try_set(Some((asked, *page)));
     Ok(())
 }
 

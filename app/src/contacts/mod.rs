@@ -17,6 +17,7 @@ pub mod url;
 
 use crate::domain::{ContactPage, ListQuery};
 
+use crate::accounts::switcher::{AdminOnly, ViewerResource};
 use crate::error::AppError;
 use crate::layout::Shell;
 use leptos::prelude::*;
@@ -28,12 +29,11 @@ use serde::{Deserialize, Serialize};
 use table::Selection;
 use url::ContactsUrl;
 
-/// What the table shows: a page of contacts, or the first-run state.
+/// What the table shows: a page of contacts. (An enum on the wire, so other
+/// states can be added without breaking clients.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Listing {
     Page(Box<ContactPage>),
-    /// The database has no workspace yet: nothing was seeded or imported.
-    NoWorkspace,
 }
 
 // JSON in and out: simple to call from tests and other clients.
@@ -41,11 +41,7 @@ pub enum Listing {
 pub async fn list_contacts(query: ListQuery) -> Result<Listing, AppError> {
     use crate::store::{current_workspace, respond, store};
     respond(async move {
-        let workspace = match current_workspace().await {
-            Ok(ws) => ws,
-            Err(AppError::NoWorkspace) => return Ok(Listing::NoWorkspace),
-            Err(err) => return Err(err),
-        };
+        let workspace = current_workspace().await?;
         let page = store()?.contact_page(&workspace, &query).await?;
         Ok(Listing::Page(Box::new(page)))
     })
@@ -140,8 +136,10 @@ pub fn ContactsPage() -> impl IntoView {
                 // Outside the list's suspense: a reload of the list (after an
                 // import, say) must not close these dialogs.
                 <div class="page-actions">
-                    <import::ImportButton/>
-                    <export::ExportButton url=url.read_only() info=list_info/>
+                    <AdminOnly>
+                        <import::ImportButton/>
+                        <export::ExportButton url=url.read_only() info=list_info/>
+                    </AdminOnly>
                 </div>
             </header>
             <div class="toolbar">
@@ -152,7 +150,14 @@ pub fn ContactsPage() -> impl IntoView {
                 fallback=|| view! { <TableSkeleton/> }
                 set_pending=set_pending
             >
-                {move || Suspend::new(async move {
+                {move || {
+                let viewer = use_context::<ViewerResource>();
+                Suspend::new(async move {
+                    // What the role may not do is not shown (the server refuses it too).
+                    let admin = match viewer {
+                        Some(viewer) => viewer.0.await.is_ok_and(|v| v.is_admin()),
+                        None => false,
+                    };
                     match listing.await {
                         Ok(Listing::Page(page)) => {
                             let page = *page;
@@ -170,14 +175,18 @@ pub fn ContactsPage() -> impl IntoView {
                             let narrowed = !url.q.trim().is_empty()
                                 || !url.filter.conditions.is_empty()
                                 || url.segment.is_some();
+                            // Agents use segments as they are: redefining one is for admins.
+                            let filter_bar = (admin || page.segment.is_none()).then(|| view! {
+                                <filters::FilterBar url=url.clone() schema=page.schema() segment=page.segment.clone() admin/>
+                            });
                             let bars = view! {
                                 <div class="list-bar">
                                     <segments::SegmentPicker url=url.clone() segments=page.segments.clone()/>
-                                    <filters::FilterBar url=url.clone() schema=page.schema() segment=page.segment.clone()/>
+                                    {filter_bar}
                                     <columns::ColumnsButton schema=page.schema() columns=page.columns.clone()/>
                                 </div>
                                 {page.segment.clone().map(|segment| view! {
-                                    <segments::SegmentBanner url=url.clone() segment total=page.total/>
+                                    <segments::SegmentBanner url=url.clone() segment total=page.total admin/>
                                 })}
                             }
                             // Erased: the whole toolbar's type is too deep for the compiler.
@@ -189,7 +198,7 @@ pub fn ContactsPage() -> impl IntoView {
                             } else {
                                 view! {
                                     <div class="table-card" class:stale=move || pending.try_get().unwrap_or(false)>
-                                        <table::ContactsTable page url=url.clone()/>
+                                        <table::ContactsTable page url=url.clone() admin/>
                                     </div>
                                     <pagination::Pagination url total_pages/>
                                 }
@@ -197,7 +206,6 @@ pub fn ContactsPage() -> impl IntoView {
                             };
                             view! { {bars} {body} }.into_any()
                         }
-                        Ok(Listing::NoWorkspace) => view! { <FirstRun/> }.into_any(),
                         Err(err @ AppError::Invalid { .. }) => {
                             // A filter from an old link can name a field that no longer
                             // exists: say which condition, and offer a way out.
@@ -217,7 +225,8 @@ pub fn ContactsPage() -> impl IntoView {
                         }
                         Err(err) => view! { <LoadError err retry=move || listing.refetch()/> }.into_any(),
                     }
-                })}
+                })
+                }}
             </Transition>
             {move || {
                 open_contact
@@ -235,18 +244,6 @@ fn TableSkeleton() -> impl IntoView {
     view! {
         <div class="table-card skeleton" role="status" aria-label="Loading contacts">
             {(0..10).map(|_| view! { <div class="skeleton-row"></div> }).collect_view()}
-        </div>
-    }
-}
-
-#[component]
-fn FirstRun() -> impl IntoView {
-    view! {
-        <div class="state">
-            <h2>"Welcome to Contacts"</h2>
-            <p>"This database has no workspace yet. To start with demo data, run:"</p>
-            <pre><code>"contacts seed --contacts 1000"</code></pre>
-            <p>"or restart the server with "<code>"contacts serve --demo"</code>", then reload this page."</p>
         </div>
     }
 }
@@ -298,6 +295,16 @@ pub struct ReloadList(pub Callback<()>);
 
 #[component]
 fn LoadError(err: AppError, retry: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    if err == AppError::Unauthorized {
+        return view! {
+            <div class="state error" role="alert">
+                <h2>"You are signed out"</h2>
+                <p>{err.to_string()}</p>
+                <a class="button" href=crate::accounts::SIGN_IN_PATH>"Sign in"</a>
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <div class="state error" role="alert">
             <h2>"Contacts could not be loaded"</h2>
@@ -305,4 +312,5 @@ fn LoadError(err: AppError, retry: impl Fn() + Send + Sync + 'static) -> impl In
             <button class="button" on:click=move |_| retry()>"Try again"</button>
         </div>
     }
+    .into_any()
 }

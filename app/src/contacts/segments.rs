@@ -51,6 +51,7 @@ async fn checked(filter: &Filter) -> Result<(), AppError> {
 pub async fn create_segment(name: String, filter: Filter) -> Result<i64, AppError> {
     use crate::store::{current_workspace, respond, store};
     respond(async move {
+        crate::accounts::require_admin()?;
         let name = clean_name(&name)?;
         checked(&filter).await?;
         let ws = current_workspace().await?;
@@ -68,6 +69,7 @@ pub async fn update_segment(
 ) -> Result<(), AppError> {
     use crate::store::{current_workspace, respond, store};
     respond(async move {
+        crate::accounts::require_admin()?;
         let name = name.as_deref().map(clean_name).transpose()?;
         let ws = current_workspace().await?;
         if let Some(filter) = &filter {
@@ -90,6 +92,7 @@ pub async fn update_segment(
 pub async fn delete_segment(id: i64) -> Result<(), AppError> {
     use crate::store::{current_workspace, respond, store};
     respond(async move {
+        crate::accounts::require_admin()?;
         let ws = current_workspace().await?;
         if store()?.delete_segment(ws.id, id).await? {
             Ok(())
@@ -125,7 +128,13 @@ pub fn SegmentPicker(url: ContactsUrl, segments: Vec<SegmentInfo>) -> impl IntoV
 
 /// The banner above the table while a segment is applied.
 #[component]
-pub fn SegmentBanner(url: ContactsUrl, segment: ActiveSegment, total: i64) -> impl IntoView {
+pub fn SegmentBanner(
+    url: ContactsUrl,
+    segment: ActiveSegment,
+    total: i64,
+    /// Renaming and deleting a shared segment is for admins.
+    admin: bool,
+) -> impl IntoView {
     let renaming = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let name_input = RwSignal::new(segment.name.clone());
@@ -168,6 +177,7 @@ pub fn SegmentBanner(url: ContactsUrl, segment: ActiveSegment, total: i64) -> im
                 }}
             </div>
             <div class="segment-actions">
+                {admin.then(|| view! {
                 <Show
                     when=move || renaming.get()
                     fallback=move || view! { <button class="link-button" on:click=move |_| renaming.set(true)>"Rename"</button> }
@@ -195,6 +205,7 @@ pub fn SegmentBanner(url: ContactsUrl, segment: ActiveSegment, total: i64) -> im
                         <button class="link-button" on:click=move |_| confirming.set(false)>"Keep it"</button>
                     </span>
                 </Show>
+                })}
                 <a class="link-button" href=clear>"Clear segment"</a>
             </div>
             <p class="field-error" role="alert">{move || error.get()}</p>

@@ -66,7 +66,12 @@ fn merge(rows: Rows, fresh: &[ContactRow]) {
 }
 
 #[component]
-pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
+pub fn ContactsTable(
+    page: ContactPage,
+    url: ContactsUrl,
+    /// Selecting is only for bulk delete, which is for admins.
+    admin: bool,
+) -> impl IntoView {
     let selection = expect_context::<Selection>();
     let selected = selection.ids;
     let query = url.list_query();
@@ -119,7 +124,7 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
         .iter()
         .filter_map(|c| schema.def(*c).map(|d| (*c, d.clone())))
         .collect();
-    let column_count = 8 + columns.len();
+    let column_count = 7 + usize::from(admin) + columns.len();
     let first = if page.rows.is_empty() {
         0
     } else {
@@ -148,14 +153,16 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
                 <caption class="visually-hidden">"All contacts in this workspace"</caption>
                 <thead>
                     <tr>
-                        <th scope="col" class="col-select">
-                            <input
-                                type="checkbox"
-                                aria-label="Select all contacts on this page"
-                                prop:checked=all_on_page
-                                on:change=toggle_page
-                            />
-                        </th>
+                        {admin.then(|| view! {
+                            <th scope="col" class="col-select">
+                                <input
+                                    type="checkbox"
+                                    aria-label="Select all contacts on this page"
+                                    prop:checked=all_on_page
+                                    on:change=toggle_page
+                                />
+                            </th>
+                        })}
                         <SortableHeader label="Name" key=SortKey::Name url=url.clone()/>
                         <th scope="col">"Email"</th>
                         <th scope="col">"Phone"</th>
@@ -189,7 +196,7 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
                         key=|(id, _)| *id
                         children=move |(_, row)| {
                             view! {
-                                <ContactTableRow row=row.into() columns=columns.clone() now url=row_url.clone()/>
+                                <ContactTableRow row=row.into() columns=columns.clone() now url=row_url.clone() admin/>
                             }
                         }
                     />
@@ -203,7 +210,7 @@ pub fn ContactsTable(page: ContactPage, url: ContactsUrl) -> impl IntoView {
                 </tfoot>
             </table>
         </div>
-        <ActionBar query=url.list_query() total=page.total page_size=page.rows.len()/>
+        {admin.then(|| view! { <ActionBar query=url.list_query() total=page.total page_size=page.rows.len()/> })}
     }
     .into_any()
 }
@@ -247,6 +254,7 @@ fn ContactTableRow(
     columns: Vec<(FieldRef, FieldDef)>,
     now: RwSignal<i64>,
     url: ContactsUrl,
+    admin: bool,
 ) -> impl IntoView {
     let selection = expect_context::<Selection>();
     let selected = selection.ids;
@@ -330,14 +338,16 @@ fn ContactTableRow(
 
     view! {
         <tr class="contact-row" class:selected=is_selected on:click=open data-contact-id=id>
-            <td class="col-select" on:click=|ev| ev.stop_propagation()>
-                <input
-                    type="checkbox"
-                    aria-label=format!("Select {name}")
-                    prop:checked=is_selected
-                    on:change=toggle
-                />
-            </td>
+            {admin.then(|| view! {
+                <td class="col-select" on:click=|ev| ev.stop_propagation()>
+                    <input
+                        type="checkbox"
+                        aria-label=format!("Select {name}")
+                        prop:checked=is_selected
+                        on:change=toggle
+                    />
+                </td>
+            })}
             <th scope="row" class="col-name">
                 <span class="name-cell">
                     {avatar}

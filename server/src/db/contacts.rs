@@ -733,10 +733,11 @@ fn push_id_list(q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
 
 #[async_trait::async_trait]
 impl ContactStore for SqlStore {
-    async fn default_workspace(&self) -> Result<Option<Workspace>, StoreError> {
+    async fn workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
         let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
-            "SELECT id, name, contact_count, change_seq FROM workspaces ORDER BY id LIMIT 1",
+            "SELECT id, name, contact_count, change_seq FROM workspaces WHERE id = ?",
         )
+        .bind(id)
         .fetch_optional(&self.pool)
         .await
         .map_err(store_error)?;

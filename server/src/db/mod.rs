@@ -1,12 +1,14 @@
 //! The database: connecting, migrating, and the sqlx implementation of the app's
 //! storage port.
 
+mod accounts;
 mod contacts;
 mod editing;
 mod export;
 pub mod filter_sql;
 mod import;
 
+pub use accounts::{add_user, open_session, user_exists, UserAdded};
 pub use contacts::SqlStore;
 pub use editing::{add_contact, NewContact};
 

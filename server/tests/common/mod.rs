@@ -2,16 +2,24 @@
 
 #![allow(dead_code)]
 
+use app::accounts::Role;
 use app::filter::{digits, fold_for, Kind};
-use app::store::SharedStore;
 use server::{db, http, seed};
 use sqlx::SqlitePool;
-use std::sync::Arc;
+use std::sync::{
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+    Arc,
+};
 
 pub struct TestApp {
     pub base: String,
     pub pool: SqlitePool,
+    pub store: db::SqlStore,
+    /// Carries the session cookie of the last sign-in.
     pub client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    signed_in: AtomicBool,
+    users: AtomicUsize,
     _dir: tempfile::TempDir,
 }
 
@@ -48,7 +56,70 @@ impl TestApp {
         (status, value)
     }
 
+    /// Creates a workspace. The first workspace a test makes is the one its client
+    /// is signed in to, as an admin (tests of other roles sign in themselves).
+    pub async fn workspace(&self, name: &str) -> i64 {
+        let ws = workspace(&self.pool, name).await;
+        self.sign_in_first(ws).await;
+        ws
+    }
+
+    async fn sign_in_first(&self, ws: i64) {
+        if !self.signed_in.swap(true, Ordering::SeqCst) {
+            self.sign_in(ws, Role::Admin).await;
+        }
+    }
+
+    /// Creates a user with this role in the workspace, and signs the client in as
+    /// them (without the password check, which the accounts tests cover). Returns
+    /// the user's email.
+    pub async fn sign_in(&self, ws: i64, role: Role) -> String {
+        let n = self.users.fetch_add(1, Ordering::SeqCst);
+        let email = format!("user{n}@example.com");
+        let name: (String,) = sqlx::query_as("SELECT name FROM workspaces WHERE id = ?")
+            .bind(ws)
+            .fetch_one(&self.pool)
+            .await
+            .expect("workspace name");
+        db::add_user(
+            &self.pool,
+            &name.0,
+            &email,
+            None,
+            role,
+            Some("a test password"),
+        )
+        .await
+        .expect("user");
+        let token = db::open_session(&self.store, &email)
+            .await
+            .expect("session");
+        self.use_session(&token);
+        email
+    }
+
+    /// Makes the client send this session token from now on.
+    pub fn use_session(&self, token: &str) {
+        let url = self.base.parse::<reqwest::Url>().expect("url");
+        self.jar
+            .add_cookie_str(&format!("contacts_session={token}; Path=/"), &url);
+    }
+
+    /// A client without a session.
+    pub fn stranger(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
     pub async fn seed(&self, contacts: u64, workspace: &str) -> i64 {
+        let ws = self.seed_only(contacts, workspace).await;
+        self.sign_in_first(ws).await;
+        ws
+    }
+
+    async fn seed_only(&self, contacts: u64, workspace: &str) -> i64 {
         seed::seed(
             &self.pool,
             &seed::SeedOptions {
@@ -72,15 +143,28 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("port");
     let addr = listener.local_addr().expect("addr");
-    let store: SharedStore = Arc::new(db::SqlStore::new(pool.clone()));
-    let app = http::router(store, http::leptos_options("target/site", addr));
+    let store = db::SqlStore::new(pool.clone());
+    let app = http::router(store.clone(), http::leptos_options("target/site", addr));
     tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("server");
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("server");
     });
+    let jar = Arc::new(reqwest::cookie::Jar::default());
     TestApp {
         base: format!("http://{addr}"),
         pool,
-        client: reqwest::Client::new(),
+        store,
+        client: reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("client"),
+        jar,
+        signed_in: AtomicBool::new(false),
+        users: AtomicUsize::new(0),
         _dir: dir,
     }
 }
