@@ -122,6 +122,7 @@ pub fn router_with(store: SqlStore, options: LeptosOptions, limits: Limits) -> R
             context,
             app::shell,
         ))
+        .layer(middleware::from_fn(crate::auth::error_status))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .merge(upload)
         .layer(middleware::from_fn_with_state(accounts, crate::auth::gate))

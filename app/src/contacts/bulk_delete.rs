@@ -35,7 +35,9 @@ pub async fn preview_delete(target: DeleteTarget) -> Result<DeleteSummary, AppEr
         crate::accounts::require_admin()?;
         checked(&target)?;
         let ws = current_workspace().await?;
-        Ok(store()?.delete_summary(&ws, &target).await?)
+        let summary = store()?.delete_summary(&ws, &target).await?;
+        nothing_ticked_exists(&target, summary.total)?;
+        Ok(summary)
     })
     .await
 }
@@ -48,9 +50,23 @@ pub async fn delete_contacts(target: DeleteTarget) -> Result<i64, AppError> {
         crate::accounts::require_admin()?;
         checked(&target)?;
         let ws = current_workspace().await?;
-        Ok(store()?.delete_contacts(&ws, &target).await?)
+        let deleted = store()?.delete_contacts(&ws, &target).await?;
+        nothing_ticked_exists(&target, deleted)?;
+        Ok(deleted)
     })
     .await
+}
+
+/// Ticked contacts none of which exist in the workspace (deleted meanwhile, or
+/// another workspace's ids) are "not found", not a silent success.
+#[cfg(feature = "ssr")]
+fn nothing_ticked_exists(target: &DeleteTarget, found: i64) -> Result<(), AppError> {
+    match target {
+        DeleteTarget::Ids(ids) if !ids.is_empty() && found == 0 => {
+            Err(AppError::NotFound("The selected contacts".into()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What the confirmation says about the contacts to delete.

@@ -524,12 +524,16 @@ pub async fn start_import(request: ImportRequest, only_valid: bool) -> Result<u6
 }
 
 #[server(input = Json)]
-pub async fn get_import_progress(id: String) -> Result<Option<ImportProgress>, AppError> {
+pub async fn get_import_progress(id: String) -> Result<ImportProgress, AppError> {
     use crate::store::{current_workspace, respond};
     respond(async move {
         crate::accounts::require_admin()?;
         let ws = current_workspace().await?;
-        Ok(place()?.get(ws.id, &id))
+        // Set before `start_import` answers: unknown means another workspace's or
+        // a forgotten import.
+        place()?
+            .get(ws.id, &id)
+            .ok_or_else(|| AppError::NotFound("This import".into()))
     })
     .await
 }
@@ -789,7 +793,7 @@ fn ImportDialog(on_close: Callback<()>) -> impl IntoView {
                     loop {
                         sleep_ms(400).await;
                         match get_import_progress(id.clone()).await {
-                            Ok(Some(p)) => {
+                            Ok(p) => {
                                 let finished = p.finished;
                                 if progress.try_set(Some(p)).is_some() {
                                     return;
@@ -798,7 +802,6 @@ fn ImportDialog(on_close: Callback<()>) -> impl IntoView {
                                     break;
                                 }
                             }
-                            Ok(None) => {}
                             Err(e) => {
                                 error.try_set(Some(e.to_string()));
                                 break;
