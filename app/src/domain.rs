@@ -229,8 +229,10 @@ impl SearchTerm {
     pub const MAX_CHARS: usize = 200;
 
     pub fn parse(raw: &str) -> Option<SearchTerm> {
+        // Control characters (a pasted NUL or tab) separate words like spaces.
         let text: String = raw
-            .split_whitespace()
+            .split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|word| !word.is_empty())
             .collect::<Vec<_>>()
             .join(" ")
             .chars()
@@ -583,6 +585,12 @@ mod tests {
     #[test]
     fn search_terms_are_trimmed_and_phone_like_input_becomes_digits() {
         assert_eq!(SearchTerm::parse("   "), None);
+        assert_eq!(SearchTerm::parse("\0"), None);
+        assert_eq!(
+            SearchTerm::parse("\0ann\u{7}lee"),
+            Some(SearchTerm::Text("ann lee".into())),
+            "control characters separate words"
+        );
         assert_eq!(
             SearchTerm::parse("  Müller \t Groß "),
             Some(SearchTerm::Text("Müller Groß".into()))

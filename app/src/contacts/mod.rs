@@ -87,7 +87,19 @@ pub fn ContactsPage() -> impl IntoView {
         },
         list_contacts,
     );
-    let (pending, set_pending) = signal(false);
+    // Reference-counted, like `query`: the server render can read it after the
+    // page's owner is gone. Only the browser sets it: on the server the
+    // Transition's task could set it from another thread while the render reads
+    // it, and a signal read that finds the lock taken panics.
+    let pending = ArcRwSignal::new(false);
+    let set_pending = if cfg!(feature = "ssr") {
+        SignalSetter::default()
+    } else {
+        SignalSetter::map({
+            let pending = pending.clone();
+            move |value| pending.set(value)
+        })
+    };
     let selection = Selection::new();
     provide_context(selection);
     // A new list (another page, search, filter or segment) starts with nothing ticked.
@@ -131,7 +143,10 @@ pub fn ContactsPage() -> impl IntoView {
                     <p class="subtitle">"Everyone who ever wrote to your workspace."</p>
                 </div>
                 <span class="loading-indicator" role="status" aria-live="polite">
-                    {move || if pending.try_get().unwrap_or(false) { "Loading…" } else { "" }}
+                    {{
+                        let pending = pending.clone();
+                        move || if pending.get() { "Loading…" } else { "" }
+                    }}
                 </span>
                 // Outside the list's suspense: a reload of the list (after an
                 // import, say) must not close these dialogs.
@@ -152,6 +167,7 @@ pub fn ContactsPage() -> impl IntoView {
             >
                 {move || {
                 let viewer = use_context::<ViewerResource>();
+                let pending = pending.clone();
                 Suspend::new(async move {
                     // What the role may not do is not shown (the server refuses it too).
                     let admin = match viewer {
@@ -197,7 +213,7 @@ pub fn ContactsPage() -> impl IntoView {
                                 view! { <EmptyWorkspace name=page.workspace.name.clone()/> }.into_any()
                             } else {
                                 view! {
-                                    <div class="table-card" class:stale=move || pending.try_get().unwrap_or(false)>
+                                    <div class="table-card" class:stale=move || pending.get()>
                                         <table::ContactsTable page url=url.clone() admin/>
                                     </div>
                                     <pagination::Pagination url total_pages/>

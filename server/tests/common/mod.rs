@@ -15,6 +15,8 @@ pub struct TestApp {
     pub base: String,
     pub pool: SqlitePool,
     pub store: db::SqlStore,
+    /// The same application, for in-process requests (`tower::ServiceExt::oneshot`).
+    pub router: axum::Router,
     /// Carries the session cookie of the last sign-in.
     pub client: reqwest::Client,
     jar: Arc<reqwest::cookie::Jar>,
@@ -145,6 +147,7 @@ pub async fn spawn_app() -> TestApp {
     let addr = listener.local_addr().expect("addr");
     let store = db::SqlStore::new(pool.clone());
     let app = http::router(store.clone(), http::leptos_options("target/site", addr));
+    let router = app.clone();
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -158,6 +161,7 @@ pub async fn spawn_app() -> TestApp {
         base: format!("http://{addr}"),
         pool,
         store,
+        router,
         client: reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .build()
