@@ -6,6 +6,7 @@ const port = Number(process.env.E2E_PORT ?? 3917);
 const binary = process.env.CONTACTS_BIN ?? '../target/release/contacts';
 const database = process.env.E2E_DATABASE_URL ?? 'sqlite:///tmp/contacts-e2e.db';
 const siteRoot = process.env.LEPTOS_SITE_ROOT ?? '../target/site';
+export const authFile = '.auth/admin.json';
 
 export default defineConfig({
   testDir: './tests',
@@ -31,6 +32,16 @@ export default defineConfig({
       ],
     },
   },
+  // The setup project signs in as the demo admin once; every other test starts
+  // signed in with that session (the accounts tests start signed out).
+  projects: [
+    { name: 'setup', testMatch: /auth\.setup\.ts/ },
+    {
+      name: 'chromium',
+      dependencies: ['setup'],
+      use: { storageState: authFile },
+    },
+  ],
   webServer: {
     command: `${binary} serve --demo --addr 127.0.0.1:${port} --database-url ${database} --site-root ${siteRoot}`,
     url: `http://127.0.0.1:${port}/healthz`,

@@ -1,5 +1,22 @@
 import { Page, Locator, APIRequestContext } from '@playwright/test';
 
+/** The demo accounts `serve --demo` creates. */
+export const DEMO_ADMIN = 'admin@example.com';
+export const DEMO_AGENT = 'agent@example.com';
+export const DEMO_PASSWORD = 'contacts-demo';
+
+/** Runs the operator command against the database under test. */
+export function cli(args: string[], input?: string): string {
+  const { execFileSync } = require('node:child_process');
+  const binary = process.env.CONTACTS_BIN ?? '../target/release/contacts';
+  const database = process.env.E2E_DATABASE_URL ?? 'sqlite:///tmp/contacts-e2e.db';
+  return execFileSync(binary, [...args, '--database-url', database], {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, RUST_LOG: 'error' },
+  });
+}
+
 /** Contacts this worker added, removed after each test even when it fails. */
 const created: number[] = [];
 
@@ -24,17 +41,22 @@ export async function headers(page: Page): Promise<string[]> {
  * Adds a contact through the operator command, as another process would
  * (the server under test sees it only through the shared database).
  */
-export function addContact(name: string, opts: { email?: string; message?: string } = {}): number {
+export function addContact(
+  name: string,
+  opts: { email?: string; message?: string; workspace?: string } = {},
+): number {
   const { execFileSync } = require('node:child_process');
   const binary = process.env.CONTACTS_BIN ?? '../target/release/contacts';
   const database = process.env.E2E_DATABASE_URL ?? 'sqlite:///tmp/contacts-e2e.db';
   const args = ['add-contact', '--database-url', database, '--name', name];
   if (opts.email) args.push('--email', opts.email);
   if (opts.message) args.push('--message', opts.message);
+  if (opts.workspace) args.push('--workspace', opts.workspace);
   const out: string = execFileSync(binary, args, { encoding: 'utf8', env: { ...process.env, RUST_LOG: 'error' } });
   const id = Number(/contact (\d+)/.exec(out)?.[1]);
   if (!id) throw new Error(`unexpected output: ${out}`);
-  created.push(id);
+  // Only the demo workspace's contacts are cleaned up (its total is asserted elsewhere).
+  if (!opts.workspace) created.push(id);
   return id;
 }
 

@@ -189,7 +189,7 @@ fn replace_at(value: &mut Value, path: &[usize], replacement: Value) {
     };
     match child {
         // Stop at a random depth, or at a leaf.
-        Some(child) if path.len() > 1 && path[1] % 4 != 0 => {
+        Some(child) if path.len() > 1 && !path[1].is_multiple_of(4) => {
             replace_at(child, &path[1..], replacement)
         }
         Some(child) => *child = replacement,

@@ -10,6 +10,7 @@ pub mod sign_in;
 pub mod switcher;
 
 use crate::domain::WorkspaceId;
+#[cfg(feature = "ssr")]
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 

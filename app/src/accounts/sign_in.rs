@@ -3,7 +3,6 @@
 //! Both endpoints have fixed paths: the server's gate lets `/api/sign_in` through
 //! without a session, and forms post to them before the WASM has loaded.
 
-use super::{safe_next, SIGN_IN_PATH};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,7 +23,7 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<String, AppError> {
-    use super::{request_info, secret, session_cookie, SESSION_DAYS};
+    use super::{request_info, safe_next, secret, session_cookie, SESSION_DAYS};
     use crate::store::{accounts, respond};
     respond(async move {
         let email = email.trim().to_lowercase();
@@ -108,7 +107,7 @@ pub async fn first_run() -> Result<bool, AppError> {
 /// Ends the session and clears its cookie.
 #[server(endpoint = "/sign_out")]
 pub async fn sign_out() -> Result<String, AppError> {
-    use super::{cleared_cookie, current_session, request_info};
+    use super::{cleared_cookie, current_session, request_info, SIGN_IN_PATH};
     use crate::store::{accounts, respond};
     respond(async move {
         let session = current_session()?;
