@@ -65,7 +65,8 @@ export async function cleanUp(request: APIRequestContext) {
   const ids = created.splice(0);
   if (ids.length === 0) return;
   const res = await request.post('/api/delete_contacts', { data: { target: { Ids: ids } } });
-  if (!res.ok()) throw new Error(`clean-up failed: ${res.status()}`);
+  // 404: the test deleted them itself.
+  if (!res.ok() && res.status() !== 404) throw new Error(`clean-up failed: ${res.status()}`);
 }
 
 /** A name no other test uses. */
