@@ -60,6 +60,20 @@ pub enum FieldRef {
     Conversation(i64),
 }
 
+impl FieldRef {
+    /// Every field that is not a custom or conversation field.
+    pub const BUILT_IN: [FieldRef; 8] = [
+        FieldRef::Name,
+        FieldRef::Email,
+        FieldRef::Phone,
+        FieldRef::CreatedAt,
+        FieldRef::LastInteraction,
+        FieldRef::CampaignOptIn,
+        FieldRef::Labels,
+        FieldRef::HasConversations,
+    ];
+}
+
 /// What kind of value a field holds, which decides its operators and input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

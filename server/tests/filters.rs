@@ -363,15 +363,7 @@ async fn table_of_conditions_matches_the_reference_and_is_not_trivial() {
 
 /// A random valid condition over the world's schema.
 fn random_condition(rng: &mut Rng, schema: &Schema) -> Condition {
-    let fields = [
-        FieldRef::Name,
-        FieldRef::Email,
-        FieldRef::Phone,
-        FieldRef::CreatedAt,
-        FieldRef::LastInteraction,
-        FieldRef::CampaignOptIn,
-        FieldRef::Labels,
-        FieldRef::HasConversations,
+    let custom = [
         FieldRef::Custom(1),
         FieldRef::Custom(2),
         FieldRef::Custom(3),
@@ -381,6 +373,7 @@ fn random_condition(rng: &mut Rng, schema: &Schema) -> Condition {
         FieldRef::Conversation(7),
         FieldRef::Conversation(8),
     ];
+    let fields: Vec<FieldRef> = FieldRef::BUILT_IN.into_iter().chain(custom).collect();
     loop {
         let field = *rng.pick(&fields);
         let kind = schema.kind(field).unwrap();

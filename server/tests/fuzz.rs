@@ -317,16 +317,7 @@ fn filter_value() -> impl Strategy<Value = FilterValue> {
 
 fn filter(custom: Vec<i64>, conversation: Vec<i64>) -> impl Strategy<Value = Filter> {
     let field = prop_oneof![
-        2 => proptest::sample::select(vec![
-            FieldRef::Name,
-            FieldRef::Email,
-            FieldRef::Phone,
-            FieldRef::CreatedAt,
-            FieldRef::LastInteraction,
-            FieldRef::CampaignOptIn,
-            FieldRef::Labels,
-            FieldRef::HasConversations,
-        ]),
+        2 => proptest::sample::select(FieldRef::BUILT_IN.to_vec()),
         4 => proptest::sample::select(custom).prop_map(FieldRef::Custom),
         2 => proptest::sample::select(conversation).prop_map(FieldRef::Conversation),
         1 => any::<i64>().prop_map(FieldRef::Custom),

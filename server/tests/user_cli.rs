@@ -35,7 +35,14 @@ async fn user_add_reads_the_password_from_stdin_and_the_account_can_sign_in() {
 
     let (ok, out) = user_add(
         &db,
-        &["--workspace", "Acme", "--email", "Ops@Example.com", "--role", "admin"],
+        &[
+            "--workspace",
+            "Acme",
+            "--email",
+            "Ops@Example.com",
+            "--role",
+            "admin",
+        ],
         "correct horse battery\n",
     );
     assert!(ok, "{out}");
@@ -45,7 +52,14 @@ async fn user_add_reads_the_password_from_stdin_and_the_account_can_sign_in() {
     // The same person joins a second workspace: no password needed.
     let (ok, out) = user_add(
         &db,
-        &["--workspace", "Globex", "--email", "ops@example.com", "--role", "agent"],
+        &[
+            "--workspace",
+            "Globex",
+            "--email",
+            "ops@example.com",
+            "--role",
+            "agent",
+        ],
         "",
     );
     assert!(ok, "{out}");
@@ -54,7 +68,14 @@ async fn user_add_reads_the_password_from_stdin_and_the_account_can_sign_in() {
     // A short password is refused and nothing is created.
     let (ok, out) = user_add(
         &db,
-        &["--workspace", "Acme", "--email", "new@example.com", "--role", "agent"],
+        &[
+            "--workspace",
+            "Acme",
+            "--email",
+            "new@example.com",
+            "--role",
+            "agent",
+        ],
         "short\n",
     );
     assert!(!ok);
@@ -86,5 +107,9 @@ async fn user_add_reads_the_password_from_stdin_and_the_account_can_sign_in() {
             ("Globex".to_string(), "agent".to_string())
         ]
     );
-    assert!(store.user_by_email("new@example.com").await.unwrap().is_none());
+    assert!(store
+        .user_by_email("new@example.com")
+        .await
+        .unwrap()
+        .is_none());
 }

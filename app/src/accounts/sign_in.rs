@@ -220,32 +220,22 @@ pub fn SignInPage() -> impl IntoView {
                 <Suspense fallback=|| ()>{hint}</Suspense>
                 <ActionForm action>
                     <input type="hidden" name="next" value=next/>
-                    <div class="form-field">
-                        <label for="signin-email">"Email"</label>
-                        <input
-                            id="signin-email"
-                            type="email"
-                            name="email"
-                            autocomplete="username"
-                            required
-                            aria-invalid=move || error_for("email")().is_some().to_string()
-                            aria-describedby="signin-email-error"
-                        />
-                        <p class="field-error" id="signin-email-error">{error_for("email")}</p>
-                    </div>
-                    <div class="form-field">
-                        <label for="signin-password">"Password"</label>
-                        <input
-                            id="signin-password"
-                            type="password"
-                            name="password"
-                            autocomplete="current-password"
-                            required
-                            aria-invalid=move || error_for("password")().is_some().to_string()
-                            aria-describedby="signin-password-error"
-                        />
-                        <p class="field-error" id="signin-password-error">{error_for("password")}</p>
-                    </div>
+                    <CredentialField
+                        id="signin-email"
+                        name="email"
+                        label="Email"
+                        kind="email"
+                        autocomplete="username"
+                        error=Signal::derive(error_for("email"))
+                    />
+                    <CredentialField
+                        id="signin-password"
+                        name="password"
+                        label="Password"
+                        kind="password"
+                        autocomplete="current-password"
+                        error=Signal::derive(error_for("password"))
+                    />
                     <p class="form-error" role="alert">{general}</p>
                     <button type="submit" class="button primary" disabled=move || pending.get()>
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
@@ -253,5 +243,33 @@ pub fn SignInPage() -> impl IntoView {
                 </ActionForm>
             </div>
         </main>
+    }
+}
+
+/// One labelled input of the sign-in form, with its message below it.
+#[component]
+fn CredentialField(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="form-field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type=kind
+                name=name
+                autocomplete=autocomplete
+                required
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=error_id.clone()
+            />
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
     }
 }
