@@ -1,4 +1,7 @@
-//! `contacts bench`: server-side timings over generated data, as a Markdown table.
+//! `contacts bench`: server-side timings over generated data, as a Markdown table,
+//! with the peers' strategy on the same data as the baseline.
+
+mod baseline;
 
 use crate::db::{self, DbError, SqlStore};
 use crate::seed::{self, SeedOptions};
@@ -111,6 +114,7 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         .await?;
     let app_pool = pool.clone();
     let store = SqlStore::new(pool);
+    let compared_store = store.clone();
     // Every request carries an admin's session, as the browser's would.
     let workspace: (String,) = sqlx::query_as("SELECT name FROM workspaces ORDER BY id LIMIT 1")
         .fetch_one(&app_pool)
@@ -206,11 +210,148 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         eprint!("{line}");
         out.push_str(&line);
     }
+    out.push_str(&compare(&compared_store, &app_pool, opts.iterations, &rare, middle).await?);
     out.push_str(
         "\n| write or check (server function) | p50 ms | p95 ms | p99 ms | response bytes |\n",
     );
     out.push_str("|---|---:|---:|---:|---:|\n");
     for line in writes(&app, &app_pool, opts.iterations).await? {
+        eprint!("{line}");
+        out.push_str(&line);
+    }
+    Ok(out)
+}
+
+/// Our store against the peers' strategy, query for query: the page and its
+/// total, timed at the store (no rendering on either side), answers compared.
+async fn compare(
+    store: &SqlStore,
+    pool: &sqlx::SqlitePool,
+    iterations: usize,
+    rare: &str,
+    middle: u64,
+) -> Result<String, DbError> {
+    use app::domain::{ListQuery, PAGE_SIZE};
+    use app::store::ContactStore;
+    use baseline::Narrowing;
+    let fail = |e: app::store::StoreError| DbError::Invalid(e.to_string());
+    let (ws,): (i64,) = sqlx::query_as("SELECT id FROM workspaces ORDER BY id LIMIT 1")
+        .fetch_one(pool)
+        .await?;
+    let workspace = store
+        .workspace(ws)
+        .await
+        .map_err(fail)?
+        .ok_or_else(|| DbError::Invalid("no workspace".into()))?;
+    let middle = u32::try_from(middle).unwrap_or(u32::MAX);
+    let search = |q: &str| ListQuery {
+        page: 1,
+        q: q.to_string(),
+        ..ListQuery::default()
+    };
+    let mut cases: Vec<(String, ListQuery, Narrowing<'_>, u32)> = vec![
+        ("first page".into(), search(""), Narrowing::None, 1),
+        (
+            format!("page {middle}"),
+            ListQuery {
+                page: middle,
+                ..ListQuery::default()
+            },
+            Narrowing::None,
+            middle,
+        ),
+        (
+            "search, rare term".into(),
+            search(rare),
+            Narrowing::Search(rare),
+            1,
+        ),
+        (
+            "search, common term".into(),
+            search("example"),
+            Narrowing::Search("example"),
+            1,
+        ),
+        (
+            "search, 3 characters".into(),
+            search("ann"),
+            Narrowing::Search("ann"),
+            1,
+        ),
+        (
+            "search, phone fragment".into(),
+            search("+49 15"),
+            // Phones are stored in E.164: the peer would need the digits too.
+            Narrowing::Search("4915"),
+            1,
+        ),
+    ];
+    let plan: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM contact_field_defs WHERE key = 'plan' LIMIT 1")
+            .fetch_optional(pool)
+            .await?;
+    let label: Option<(i64,)> = sqlx::query_as("SELECT id FROM labels WHERE name = 'vip' LIMIT 1")
+        .fetch_optional(pool)
+        .await?;
+    if let (Some(filter), Some((plan_field,)), Some((label,))) =
+        (three_conditions(pool).await?, plan, label)
+    {
+        cases.push((
+            "filter: plan, created in a year, label".into(),
+            ListQuery {
+                page: 1,
+                filter,
+                ..ListQuery::default()
+            },
+            Narrowing::ThreeConditions {
+                plan_field,
+                plan: "Pro",
+                created_since: chrono::Utc::now().timestamp_millis() - 365 * 24 * 3600 * 1000,
+                label,
+            },
+            1,
+        ));
+    }
+    // The baseline scans: a few runs each keep the benchmark's time reasonable.
+    let baseline_runs = (iterations / 20).clamp(3, 20);
+    let mut out = String::from(
+        "\n| ours vs the peers' strategy (store query: page + total) | ours p50 ms | ours p95 ms | baseline p50 ms | baseline p95 ms | baseline ÷ ours (p50) | same rows and total |\n|---|---:|---:|---:|---:|---:|---|\n",
+    );
+    for (label, query, narrowing, page) in &cases {
+        let mut ours = Vec::with_capacity(iterations);
+        let mut answer = None;
+        for _ in 0..iterations {
+            let start = Instant::now();
+            let result = store.contact_page(&workspace, query).await.map_err(fail)?;
+            ours.push(start.elapsed().as_secs_f64() * 1000.0);
+            answer = Some(baseline::Answer {
+                ids: result.rows.iter().map(|r| r.id).collect(),
+                total: result.total,
+            });
+        }
+        let mut theirs = Vec::with_capacity(baseline_runs);
+        let mut their_answer = None;
+        for _ in 0..baseline_runs {
+            let start = Instant::now();
+            let result = baseline::list(pool, ws, narrowing, *page, PAGE_SIZE).await?;
+            theirs.push(start.elapsed().as_secs_f64() * 1000.0);
+            their_answer = Some(result);
+        }
+        ours.sort_by(f64::total_cmp);
+        theirs.sort_by(f64::total_cmp);
+        let same = match (&answer, &their_answer) {
+            (Some(a), Some(b)) if a == b => "yes".to_string(),
+            (Some(a), Some(b)) => format!("**no**: totals {} and {}", a.total, b.total),
+            _ => "?".into(),
+        };
+        let line = format!(
+            "| {label} | {:.2} | {:.2} | {:.1} | {:.1} | {:.0}× | {same} |\n",
+            quantile(&ours, 0.5),
+            quantile(&ours, 0.95),
+            quantile(&theirs, 0.5),
+            quantile(&theirs, 0.95),
+            quantile(&theirs, 0.5) / quantile(&ours, 0.5),
+        );
         eprint!("{line}");
         out.push_str(&line);
     }
