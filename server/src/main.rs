@@ -76,6 +76,9 @@ enum Command {
         contacts: u64,
         #[arg(long, default_value_t = 200)]
         iterations: usize,
+        /// Folder with the release build, whose download sizes are reported.
+        #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+        site_root: String,
     },
 }
 
@@ -252,11 +255,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Bench {
             contacts,
             iterations,
+            site_root,
         } => {
             let table = bench::run(&bench::BenchOptions {
                 contacts,
                 iterations,
                 database_url: cli.database_url,
+                site_root: site_root.into(),
             })
             .await?;
             println!("{table}");

@@ -2,6 +2,7 @@
 //! with the peers' strategy on the same data as the baseline.
 
 mod baseline;
+mod size;
 
 use crate::db::{self, DbError, SqlStore};
 use crate::seed::{self, SeedOptions};
@@ -14,6 +15,8 @@ pub struct BenchOptions {
     pub contacts: u64,
     pub iterations: usize,
     pub database_url: Option<String>,
+    /// Where the release build's WASM, JS and CSS are, for their sizes.
+    pub site_root: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +222,7 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         eprint!("{line}");
         out.push_str(&line);
     }
+    out.push_str(&size::report(&opts.site_root, "contacts"));
     Ok(out)
 }
 
