@@ -6,7 +6,11 @@ use app::filter::{
     digits, fold_for, Condition, FieldRef, Filter, Join, Kind, Op, Schema, Subject, Value, DAY_MS,
 };
 use chrono::NaiveDate;
-use server::{db, db::filter_sql::push_filter, seed::Rng};
+use server::{
+    db,
+    db::filter_sql::{push_filter, Shape},
+    seed::Rng,
+};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 const NOW: i64 = 1_760_000_000_000;
@@ -250,18 +254,29 @@ async fn world(contacts: usize, seed: u64) -> World {
     }
 }
 
+/// The ids the compiled filter selects, in both of its shapes (which must agree).
 async fn sql_ids(w: &World, filter: &Filter) -> Vec<i64> {
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM contacts WHERE workspace_id = ");
-    q.push_bind(w.ws);
-    push_filter(&mut q, filter, &w.schema, NOW).expect("valid filter");
-    q.push(" ORDER BY id");
-    q.build_query_as::<(i64,)>()
-        .fetch_all(&w.pool)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(id,)| id)
-        .collect()
+    let mut answers = Vec::new();
+    for shape in [Shape::Probe, Shape::Sets] {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM contacts WHERE workspace_id = ");
+        q.push_bind(w.ws);
+        push_filter(&mut q, filter, &w.schema, NOW, shape).expect("valid filter");
+        q.push(" ORDER BY id");
+        let ids: Vec<i64> = q
+            .build_query_as::<(i64,)>()
+            .fetch_all(&w.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
+        answers.push(ids);
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "both shapes select the same rows: {filter:?}"
+    );
+    answers.remove(0)
 }
 
 fn reference_ids(w: &World, filter: &Filter) -> Vec<i64> {
@@ -484,7 +499,7 @@ async fn a_condition_on_a_deleted_field_is_refused_with_its_position() {
         ],
     };
     let mut q = QueryBuilder::<Sqlite>::new("SELECT 1");
-    let err = push_filter(&mut q, &filter, &w.schema, NOW).unwrap_err();
+    let err = push_filter(&mut q, &filter, &w.schema, NOW, Shape::Probe).unwrap_err();
     assert_eq!(err.0, 1);
     assert_eq!(err.1.to_string(), "This field no longer exists.");
 }

@@ -1,6 +1,6 @@
 //! Reading contacts for the table and the details drawer; the port's implementation.
 
-use super::filter_sql::{escape_like, push_filter};
+use super::filter_sql::{escape_like, push_filter, Shape};
 use super::store_error;
 use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
 use app::domain::{
@@ -624,7 +624,8 @@ impl Matching {
         if self.broken {
             q.push(" AND 0");
         }
-        push_filter(q, &self.filter, &self.schema, self.now)
+        let shape = if counting { Shape::Sets } else { Shape::Probe };
+        push_filter(q, &self.filter, &self.schema, self.now, shape)
             .map_err(|(i, e)| StoreError::InvalidCondition(i, e))
     }
 }
