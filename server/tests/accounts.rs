@@ -718,3 +718,53 @@ async fn a_plain_form_sign_in_without_javascript_redirects() {
     assert_eq!(res.headers()["location"], "/contacts?q=ann");
     assert!(session_cookie(&res).is_some());
 }
+
+#[tokio::test]
+async fn another_workspaces_fields_and_segments_answer_exactly_like_missing_ones() {
+    let (app, ws, _) = setup().await;
+    let other = common::workspace(&app.pool, "Other").await;
+    let field = common::field_def(&app.pool, other, "secret_plan", "text", &[]).await;
+    let (segment,): (i64,) = sqlx::query_as(
+        "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
+         VALUES (?, 'Their secret segment', '{\"join\":\"all\",\"conditions\":[]}', 0, 0) RETURNING id",
+    )
+    .bind(other)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    app.sign_in(ws, Role::Admin).await;
+    let missing = 987_654;
+    let filter = |id: i64| {
+        json!({ "query": { "page": 1, "filter": { "join": "all", "conditions": [
+            { "field": { "kind": "custom", "id": id }, "op": "is_not_empty", "value": { "type": "none" } }
+        ] } } })
+    };
+    let pairs = [
+        (
+            SaveColumns::PATH,
+            json!({ "columns": [{ "kind": "custom", "id": field }] }),
+            json!({ "columns": [{ "kind": "custom", "id": missing }] }),
+        ),
+        (ListContacts::PATH, filter(field), filter(missing)),
+        (
+            ListContacts::PATH,
+            json!({ "query": { "page": 1, "segment": segment } }),
+            json!({ "query": { "page": 1, "segment": missing } }),
+        ),
+    ];
+    for (path, theirs, nothing) in pairs {
+        let (status, body) = app.call(path, theirs).await;
+        let (missing_status, missing_body) = app.call(path, nothing).await;
+        assert_eq!(status, missing_status, "{path}: {body} vs {missing_body}");
+        let text = body.to_string();
+        assert!(
+            !text.contains("secret"),
+            "nothing of the other workspace shows: {text}"
+        );
+    }
+    let (columns,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workspace_columns")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(columns, 0, "nothing saved");
+}
