@@ -483,3 +483,24 @@ async fn custom_field_sorts_walk_every_page_in_the_right_order() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_remembered_total_follows_every_change_to_the_contacts() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    for i in 0..12 {
+        contact(&app.pool, ws, &format!("Ann {i}"), None, None, i).await;
+    }
+    assert_eq!(search(&app, "ann").await.1, 12);
+    // Page 2 reuses the total counted for page 1.
+    let (names, total) = list(&app, "ann", newest(), 2).await;
+    assert_eq!((names.len(), total), (2, 12));
+    // Another process adds one: the change counter moves, the total follows.
+    contact(&app.pool, ws, "Ann New", None, None, 20).await;
+    assert_eq!(list(&app, "ann", newest(), 2).await.1, 13);
+    sqlx::query("DELETE FROM contacts WHERE name IN ('Ann 1', 'Ann 2')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(search(&app, "ann").await.1, 11);
+}
