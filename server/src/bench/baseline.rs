@@ -20,11 +20,11 @@ pub enum Narrowing<'a> {
     /// A substring, case-insensitive (ASCII, as SQLite's LIKE), over name,
     /// email, phone and custom field values.
     Search(&'a str),
-    /// Plan is the option, created since the cutoff (ms), has the label.
+    /// Plan is the option, created in `[from, before)` (ms), has the label.
     ThreeConditions {
         plan_field: i64,
         plan: &'a str,
-        created_since: i64,
+        created: (i64, i64),
         label: i64,
     },
 }
@@ -54,7 +54,7 @@ fn push_where(q: &mut QueryBuilder<'_, Sqlite>, workspace: i64, narrowing: &Narr
         Narrowing::ThreeConditions {
             plan_field,
             plan,
-            created_since,
+            created,
             label,
         } => {
             q.push(" AND EXISTS (SELECT 1 FROM contact_field_values v WHERE v.contact_id = c.id AND v.field_id = ")
@@ -62,7 +62,8 @@ fn push_where(q: &mut QueryBuilder<'_, Sqlite>, workspace: i64, narrowing: &Narr
                 .push(" AND v.value = ")
                 .push_bind(plan.to_string())
                 .push(")");
-            q.push(" AND c.created_at >= ").push_bind(*created_since);
+            q.push(" AND c.created_at >= ").push_bind(created.0);
+            q.push(" AND c.created_at < ").push_bind(created.1);
             q.push(
                 " AND EXISTS (SELECT 1 FROM conversations cv JOIN conversation_labels cl \
                  ON cl.conversation_id = cv.id WHERE cv.contact_id = c.id AND cl.label_id = ",

@@ -188,7 +188,7 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
             "/contacts?q=%2B49%2015".into(),
         ),
         (
-            "filter: plan, created in a year, label".into(),
+            "filter: plan, created in the last 365 days (a date range), label".into(),
             three_condition_filter(&app_pool).await?,
         ),
         (
@@ -302,8 +302,19 @@ async fn compare(
     if let (Some(filter), Some((plan_field,)), Some((label,))) =
         (three_conditions(pool).await?, plan, label)
     {
+        let created = filter
+            .conditions
+            .iter()
+            .find_map(|c| match c.value {
+                app::filter::Value::Range(from, to) => Some((
+                    app::filter::day_start(from),
+                    app::filter::day_start(to) + app::filter::DAY_MS,
+                )),
+                _ => None,
+            })
+            .unwrap_or_default();
         cases.push((
-            "filter: plan, created in a year, label".into(),
+            "filter: plan, created in the last 365 days (a date range), label".into(),
             ListQuery {
                 page: 1,
                 filter,
@@ -312,7 +323,7 @@ async fn compare(
             Narrowing::ThreeConditions {
                 plan_field,
                 plan: "Pro",
-                created_since: chrono::Utc::now().timestamp_millis() - 365 * 24 * 3600 * 1000,
+                created,
                 label,
             },
             1,
@@ -659,10 +670,13 @@ async fn three_conditions(pool: &sqlx::SqlitePool) -> Result<Option<app::filter:
                 op: Op::Is,
                 value: Value::Text("Pro".into()),
             },
+            // A fixed range of days (the last 365 up to today), not "in the last
+            // N days": both sides of the comparison then count the same instants
+            // however long the benchmark runs.
             Condition {
                 field: FieldRef::CreatedAt,
-                op: Op::InLastDays,
-                value: Value::Days(365),
+                op: Op::Between,
+                value: Value::Range(last_year_start(), chrono::Utc::now().date_naive()),
             },
             Condition {
                 field: FieldRef::Labels,
@@ -671,6 +685,11 @@ async fn three_conditions(pool: &sqlx::SqlitePool) -> Result<Option<app::filter:
             },
         ],
     }))
+}
+
+/// The first day of the benchmark's "created in the last year" range.
+fn last_year_start() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive() - chrono::Days::new(365)
 }
 
 /// Saves the three-condition filter as a segment (once) and returns the URL
