@@ -292,27 +292,13 @@ async fn compare(
             1,
         ),
     ];
-    let plan: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM contact_field_defs WHERE key = 'plan' LIMIT 1")
-            .fetch_optional(pool)
-            .await?;
-    let label: Option<(i64,)> = sqlx::query_as("SELECT id FROM labels WHERE name = 'vip' LIMIT 1")
-        .fetch_optional(pool)
-        .await?;
-    if let (Some(filter), Some((plan_field,)), Some((label,))) =
-        (three_conditions(pool).await?, plan, label)
+    if let Some(ThreeConditions {
+        filter,
+        plan_field,
+        label,
+        created,
+    }) = three_conditions(pool).await?
     {
-        let created = filter
-            .conditions
-            .iter()
-            .find_map(|c| match c.value {
-                app::filter::Value::Range(from, to) => Some((
-                    app::filter::day_start(from),
-                    app::filter::day_start(to) + app::filter::DAY_MS,
-                )),
-                _ => None,
-            })
-            .unwrap_or_default();
         cases.push((
             "filter: plan, created in the last 365 days (a date range), label".into(),
             ListQuery {
@@ -642,16 +628,25 @@ async fn field_sort(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
 /// The URL of a three-condition filter: a custom field, a date range and a label.
 async fn three_condition_filter(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
     Ok(match three_conditions(pool).await? {
-        Some(filter) => app::contacts::url::ContactsUrl::default()
-            .with_filter(filter)
+        Some(three) => app::contacts::url::ContactsUrl::default()
+            .with_filter(three.filter)
             .href(),
         None => "/contacts".into(),
     })
 }
 
+/// The benchmark's filter, with the ids and bounds the baseline needs.
+struct ThreeConditions {
+    filter: app::filter::Filter,
+    plan_field: i64,
+    label: i64,
+    /// The created-at range in epoch ms, `[from, before)`.
+    created: (i64, i64),
+}
+
 /// Plan is Pro, created in the last year, label vip (when the seed has them).
-async fn three_conditions(pool: &sqlx::SqlitePool) -> Result<Option<app::filter::Filter>, DbError> {
-    use app::filter::{Condition, FieldRef, Filter, Join, Op, Value};
+async fn three_conditions(pool: &sqlx::SqlitePool) -> Result<Option<ThreeConditions>, DbError> {
+    use app::filter::{day_start, Condition, FieldRef, Filter, Join, Op, Value, DAY_MS};
     let plan: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM contact_field_defs WHERE key = 'plan' LIMIT 1")
             .fetch_optional(pool)
@@ -662,7 +657,11 @@ async fn three_conditions(pool: &sqlx::SqlitePool) -> Result<Option<app::filter:
     let (Some((plan,)), Some((label,))) = (plan, label) else {
         return Ok(None);
     };
-    Ok(Some(Filter {
+    // A fixed range of days (the last 365 up to today), not "in the last N
+    // days": both sides of the comparison then count the same instants however
+    // long the benchmark runs.
+    let (from, to) = (last_year_start(), chrono::Utc::now().date_naive());
+    let filter = Filter {
         join: Join::All,
         conditions: vec![
             Condition {
@@ -670,13 +669,10 @@ async fn three_conditions(pool: &sqlx::SqlitePool) -> Result<Option<app::filter:
                 op: Op::Is,
                 value: Value::Text("Pro".into()),
             },
-            // A fixed range of days (the last 365 up to today), not "in the last
-            // N days": both sides of the comparison then count the same instants
-            // however long the benchmark runs.
             Condition {
                 field: FieldRef::CreatedAt,
                 op: Op::Between,
-                value: Value::Range(last_year_start(), chrono::Utc::now().date_naive()),
+                value: Value::Range(from, to),
             },
             Condition {
                 field: FieldRef::Labels,
@@ -684,6 +680,12 @@ async fn three_conditions(pool: &sqlx::SqlitePool) -> Result<Option<app::filter:
                 value: Value::List(vec![label.to_string()]),
             },
         ],
+    };
+    Ok(Some(ThreeConditions {
+        filter,
+        plan_field: plan,
+        label,
+        created: (day_start(from), day_start(to) + DAY_MS),
     }))
 }
 
@@ -695,7 +697,7 @@ fn last_year_start() -> chrono::NaiveDate {
 /// Saves the three-condition filter as a segment (once) and returns the URL
 /// that selects it.
 async fn segment_url(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
-    let Some(filter) = three_conditions(pool).await? else {
+    let Some(ThreeConditions { filter, .. }) = three_conditions(pool).await? else {
         return Ok("/contacts".into());
     };
     let definition = serde_json::to_string(&filter).unwrap_or_default();
