@@ -15,13 +15,19 @@ use axum::{
 };
 use std::net::SocketAddr;
 
-/// Paths anyone may reach: the sign-in page and its server function, the health
-/// check, and static files (the WASM, CSS, icons, generated avatars).
+/// Paths anyone may reach: the sign-in page and its server functions, and the
+/// static files.
 fn is_public(method: &Method, path: &str) -> bool {
     (path == SIGN_IN_PATH && method == Method::GET)
         || path == "/api/sign_in"
         || path == "/api/first_run"
-        || path == "/healthz"
+        || is_static(path)
+}
+
+/// The health check and static files (the WASM, CSS, icons, generated
+/// avatars): the same for everyone, so no session is looked up for them.
+fn is_static(path: &str) -> bool {
+    path == "/healthz"
         || path == "/favicon.svg"
         || path.starts_with("/pkg/")
         || path.starts_with("/avatars/")
@@ -117,6 +123,9 @@ pub async fn gate(
     if changes_data(&method, &path) && is_cross_site(request.headers()) {
         tracing::warn!(%method, %path, "refused a cross-site request");
         return refuse(AppError::CrossSite);
+    }
+    if is_static(&path) {
+        return next.run(request).await;
     }
     let address = request
         .extensions()

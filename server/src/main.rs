@@ -183,7 +183,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 RoleArg::Admin => Role::Admin,
                 RoleArg::Agent => Role::Agent,
             };
-            let password = if db::user_exists(&pool, &email).await? {
+            let existing =
+                app::store::AccountStore::user_by_email(&db::SqlStore::new(pool.clone()), &email)
+                    .await?;
+            let password = if existing.is_some() {
                 None
             } else {
                 Some(read_password(&email)?)

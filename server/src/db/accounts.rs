@@ -323,15 +323,6 @@ pub async fn add_user(
     })
 }
 
-/// Whether a user with this email exists.
-pub async fn user_exists(pool: &sqlx::SqlitePool, email: &str) -> Result<bool, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE email_fold = ?")
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.is_some())
-}
-
 /// Opens a session for an existing user without a password, as operators' tools
 /// (the benchmark, tests) need; returns the cookie's token.
 pub async fn open_session(store: &SqlStore, email: &str) -> Result<String, super::DbError> {

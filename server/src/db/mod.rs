@@ -8,7 +8,7 @@ mod export;
 pub mod filter_sql;
 mod import;
 
-pub use accounts::{add_user, open_session, user_exists, UserAdded};
+pub use accounts::{add_user, open_session, UserAdded};
 pub use contacts::SqlStore;
 pub use editing::{add_contact, NewContact};
 
