@@ -307,7 +307,10 @@ impl ListQuery {
 pub struct ContactPage {
     pub workspace: Workspace,
     pub rows: Vec<ContactRow>,
-    pub total: i64,
+    /// How many contacts the list has, when it was cheap to know with the page;
+    /// otherwise `None`, and `count_contacts` answers it separately so the page
+    /// never waits for a count over a million rows.
+    pub total: Option<i64>,
     pub page: u32,
     pub per_page: u32,
     /// The server's clock when the page was made, so "x time ago" reads the same
@@ -349,8 +352,13 @@ impl ContactPage {
         }
     }
 
-    pub fn page_count(&self) -> u32 {
-        page_count(self.total, self.per_page)
+    /// Whether a page after this one may exist: known from the total, or, while
+    /// it is being counted, guessed from a full page.
+    pub fn may_have_next(&self) -> bool {
+        match self.total {
+            Some(total) => i64::from(self.page) * i64::from(self.per_page) < total,
+            None => self.rows.len() >= self.per_page as usize,
+        }
     }
 }
 

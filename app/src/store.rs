@@ -31,11 +31,19 @@ pub trait ContactStore: Send + Sync + 'static {
     /// A workspace with its counters, or None when it does not exist.
     async fn workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError>;
 
+    /// A page of the list; its total only when that is cheap (see `ContactPage`).
     async fn contact_page(
         &self,
         workspace: &Workspace,
         query: &ListQuery,
     ) -> Result<ContactPage, StoreError>;
+
+    /// How many contacts the list has: the total a page may leave out.
+    async fn count_contacts(
+        &self,
+        workspace: &Workspace,
+        query: &ListQuery,
+    ) -> Result<i64, StoreError>;
 
     /// The workspace's fields and labels.
     async fn schema(&self, workspace: WorkspaceId) -> Result<crate::filter::Schema, StoreError>;

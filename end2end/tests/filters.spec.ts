@@ -2,6 +2,8 @@ import { test, expect, Page, Locator } from '@playwright/test';
 import { open, rows, headers } from './helpers';
 
 async function total(page: Page): Promise<number> {
+  // The total of a filtered list may follow the rows: wait until it is counted.
+  await expect(page.locator('#contacts-total')).toHaveText(/of [\d,]+ contact/);
   const text = await page.locator('#contacts-total').innerText();
   const m = text.match(/of ([\d,]+) contact/);
   return m ? Number(m[1].replace(/,/g, '')) : 0;
@@ -81,4 +83,26 @@ test('an incomplete condition is marked in the drawer and not applied', async ({
   await drawer.getByRole('button', { name: 'Apply' }).click();
   await expect(drawer).toBeHidden();
   await expect(page).toHaveURL(/f=/);
+});
+
+test('a total counted apart fills in the footer and the last page after the rows', async ({ page, request }) => {
+  const f = encodeURIComponent(JSON.stringify({
+    join: 'all', conditions: [{ field: { kind: 'campaign_opt_in' }, op: 'is', value: { type: 'bool', value: true } }],
+  }));
+  // The server sends the rows without waiting for the count.
+  const html = await (await request.get(`/contacts?f=${f}`)).text();
+  expect(html).toContain('contact-row');
+  expect(html).toContain('counting…');
+
+  await open(page, `/contacts?f=${f}`);
+  const shown = await total(page);
+  expect(shown).toBeGreaterThan(10);
+  const last = Math.ceil(shown / 10);
+  const pagination = page.getByRole('navigation', { name: 'Pagination' });
+  await expect(pagination.getByRole('link', { name: `Page ${last}`, exact: true })).toBeVisible();
+  await pagination.getByRole('link', { name: `Page ${last}`, exact: true }).click();
+  await expect(page.locator('#contacts-total')).toHaveText(
+    new RegExp(`of ${shown.toLocaleString('en-US')} contacts$`),
+  );
+  await expect(pagination.getByRole('link', { name: 'Next' })).toHaveCount(0);
 });

@@ -39,6 +39,10 @@ enum Command {
         /// The largest body of any other request, in bytes.
         #[arg(long, env = "CONTACTS_MAX_BODY_BYTES", default_value_t = http::DEFAULT_MAX_BODY_BYTES)]
         max_body_bytes: usize,
+        /// Workspaces up to this many contacts get every total with the page;
+        /// in larger ones an expensive total follows the page (0: always).
+        #[arg(long, env = "CONTACTS_INLINE_COUNT_MAX", default_value_t = db::DEFAULT_INLINE_COUNT_MAX)]
+        inline_count_max: i64,
     },
     /// Manage who can sign in.
     User {
@@ -144,13 +148,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             export_max_rows,
             import_max_bytes,
             max_body_bytes,
+            inline_count_max,
         } => {
             let pool = db::connect(&url).await?;
             if demo {
                 seed_demo(&pool).await?;
             }
             let app = http::router_with(
-                db::SqlStore::new(pool),
+                db::SqlStore::new(pool).with_inline_count_max(inline_count_max),
                 http::leptos_options(&site_root, addr),
                 http::Limits {
                     export_max_rows,

@@ -14,6 +14,7 @@ use app::contacts::import::{CheckImport, GetImportProgress, StartImport};
 use app::contacts::inline_edit::SaveContact;
 use app::contacts::live::LiveCheck;
 use app::contacts::segments::{CreateSegment, DeleteSegment, UpdateSegment};
+use app::contacts::total::CountContacts;
 use app::contacts::ListContacts;
 use common::{contact, spawn_app, version, TestApp};
 use leptos::server_fn::ServerFn;
@@ -107,6 +108,7 @@ fn every_server_function(id: i64) -> Vec<(&'static str, Value)> {
     ] });
     vec![
         (ListContacts::PATH, json!({ "query": { "page": 1 } })),
+        (CountContacts::PATH, json!({ "query": { "page": 1, "q": "ann" } })),
         (GetContactDetails::PATH, json!({ "id": id })),
         (
             SaveContact::PATH,

@@ -20,6 +20,7 @@ use app::contacts::import::{CheckImport, GetImportProgress, StartImport};
 use app::contacts::inline_edit::SaveContact;
 use app::contacts::live::LiveCheck;
 use app::contacts::segments::{CreateSegment, DeleteSegment, UpdateSegment};
+use app::contacts::total::CountContacts;
 use app::contacts::ListContacts;
 use app::filter::{Condition, FieldRef, Filter, Join, Op, Value as FilterValue};
 use axum::body::Body;
@@ -203,6 +204,7 @@ fn templates(fx: &Fixture) -> Vec<(&'static str, Value)> {
     let query = json!({ "page": 2, "q": "a", "sort": { "key": "name", "descending": true }, "filter": filter });
     vec![
         (ListContacts::PATH, json!({ "query": query })),
+        (CountContacts::PATH, json!({ "query": query })),
         (GetContactDetails::PATH, json!({ "id": fx.contact })),
         (
             SaveContact::PATH,

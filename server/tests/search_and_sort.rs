@@ -3,7 +3,8 @@
 mod common;
 
 use app::contacts::ListContacts;
-use common::{contact, spawn_app, TestApp};
+use app::contacts::total::CountContacts;
+use common::{contact, spawn_app, spawn_app_with, TestApp};
 use leptos::server_fn::ServerFn;
 use serde_json::json;
 
@@ -77,11 +78,107 @@ async fn search_is_case_insensitive_for_every_script() {
     );
     assert_eq!(search(&app, "josé").await.0, ["José García"]);
     assert_eq!(search(&app, "王伟").await.0, ["王伟"]);
-    assert_eq!(
-        search(&app, "伟").await.0,
-        ["王伟"],
-        "one character falls back to a scan"
-    );
+    assert_eq!(search(&app, "伟").await.0, ["王伟"], "one character");
+    assert_eq!(search(&app, "ÜL").await.1, 2, "two characters fold too");
+    assert_eq!(search(&app, "Ü").await.1, 2);
+}
+
+/// Every one- and two-character search (answered by the short index) finds
+/// exactly the contacts whose name, email, phone or custom values contain it,
+/// compared with the same rule applied in memory.
+#[tokio::test]
+async fn one_and_two_character_searches_match_substrings_like_a_scan_would() {
+    let app = spawn_app().await;
+    app.seed(300, "Acme").await;
+    let texts: Vec<(i64, String, Option<String>, Option<String>, Option<String>)> =
+        sqlx::query_as(
+            "SELECT c.id, c.name, c.email, c.phone, \
+                    (SELECT group_concat(v.value_fold, ' ') FROM contact_field_values v WHERE v.contact_id = c.id) \
+             FROM contacts c",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    let haystacks: Vec<String> = texts
+        .iter()
+        .map(|(_, name, email, phone, values)| {
+            let fold = app::filter::fold;
+            [
+                fold(name.trim()),
+                email.as_deref().map(|e| fold(e.trim())).unwrap_or_default(),
+                phone.clone().unwrap_or_default(),
+                values.clone().unwrap_or_default(),
+            ]
+            .join(" ")
+        })
+        .collect();
+    // Every character of the names, pairs from names and emails, and pairs in
+    // no contact at all.
+    let mut queries: Vec<String> = Vec::new();
+    for (i, (_, name, email, _, _)) in texts.iter().enumerate().step_by(7) {
+        let chars: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
+        queries.extend(chars.iter().map(|c| c.to_string()));
+        let source: Vec<char> = if i % 2 == 0 {
+            name.chars().collect()
+        } else {
+            email.clone().unwrap_or_default().chars().collect()
+        };
+        queries.extend(
+            source
+                .windows(2)
+                .filter(|w| !w[0].is_whitespace() && !w[1].is_whitespace())
+                .map(|w| w.iter().collect::<String>().to_uppercase()),
+        );
+    }
+    queries.extend(["qx", "ʬ", "zz", "9q"].map(String::from));
+    queries.sort();
+    queries.dedup();
+    assert!(queries.len() > 100, "{} queries", queries.len());
+    for query in &queries {
+        let needle = app::filter::fold(query);
+        let expected = haystacks.iter().filter(|h| h.contains(&needle)).count() as i64;
+        let (names, total) = search(&app, query).await;
+        assert_eq!(total, expected, "total for {query:?}");
+        assert_eq!(names.len() as i64, expected.min(10), "page for {query:?}");
+        for name in names {
+            let matches = texts
+                .iter()
+                .zip(&haystacks)
+                .any(|((_, n, ..), h)| *n == name && h.contains(&needle));
+            assert!(matches, "{name:?} does not contain {query:?}");
+        }
+    }
+}
+
+/// The short index follows the app's own writes: an edited name is found by
+/// its new pairs and no longer by its old ones, and a deleted contact is gone.
+#[tokio::test]
+async fn short_searches_follow_edits_and_deletes() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    let id = contact(&app.pool, ws, "Ann Lee", None, None, 1).await;
+    contact(&app.pool, ws, "Bob Stone", None, None, 2).await;
+    assert_eq!(search(&app, "le").await.0, ["Ann Lee"]);
+    let version = common::version(&app.pool, id).await.unwrap();
+    let (status, body) = app
+        .call(
+            app::contacts::inline_edit::SaveContact::PATH,
+            json!({ "id": id, "version": version, "changes": [
+                { "field": { "kind": "name" }, "expected": "Ann Lee", "value": "Ðorđe Quix" }
+            ] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(search(&app, "le").await.1, 0);
+    assert_eq!(search(&app, "ðo").await.0, ["Ðorđe Quix"]);
+    assert_eq!(search(&app, "Đ").await.0, ["Ðorđe Quix"]);
+    sqlx::query("DELETE FROM contacts WHERE id = ?")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(search(&app, "qu").await.1, 0);
+    assert_eq!(search(&app, "st").await.0, ["Bob Stone"]);
 }
 
 #[tokio::test]
@@ -329,6 +426,59 @@ async fn a_common_term_pages_and_counts_the_same_as_a_rare_one() {
     assert!(last.iter().all(|n| n.starts_with("Maria ")));
     // Contacts without messages come last, by id descending.
     assert_eq!(last[9], "Maria 7");
+}
+
+/// In a workspace too big to count with every page, a page whose total needs a
+/// count comes without it, and `count_contacts` answers it separately; totals
+/// that cost nothing still come with the page.
+#[tokio::test]
+async fn an_expensive_total_follows_the_page_and_equals_the_count() {
+    let app = spawn_app_with(|store| store.with_inline_count_max(0)).await;
+    let ws = app.workspace("Acme").await;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2100) \
+         INSERT INTO contacts (workspace_id, name, avatar_color, created_at, updated_at, last_interaction_at) \
+         SELECT ?, 'Maria ' || i, '#000', i, i, i * 10 FROM n",
+    )
+    .bind(ws)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    contact(&app.pool, ws, "Somebody Else", None, None, 1).await;
+    let page = |q: &'static str, page: u32| {
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .call(
+                    ListContacts::PATH,
+                    json!({ "query": { "page": page, "q": q, "sort": newest() } }),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            let rows = body["Page"]["rows"].as_array().unwrap().len();
+            (rows, body["Page"]["total"].as_i64())
+        }
+    };
+    assert_eq!(page("maria", 1).await, (10, None), "a common term is counted apart");
+    assert_eq!(page("maria", 210).await, (10, None));
+    assert_eq!(page("", 1).await, (10, Some(2101)), "the kept total is free");
+    assert_eq!(page("somebody", 1).await, (1, Some(1)), "a short last page");
+    assert_eq!(page("maria 20", 1).await, (10, Some(111)), "few matches are cheap");
+
+    let (status, body) = app
+        .call(CountContacts::PATH, json!({ "query": { "page": 1, "q": "maria" } }))
+        .await;
+    assert_eq!((status, body.as_i64()), (200, Some(2100)), "{body}");
+    assert_eq!(
+        page("maria", 2).await,
+        (10, Some(2100)),
+        "once counted, the total is remembered until something changes"
+    );
+
+    // The server's HTML does not wait for the count either.
+    let (status, html) = app.get_html("/contacts?q=ari&page=3").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("counting…"), "footer says the total is on its way");
 }
 
 #[tokio::test]

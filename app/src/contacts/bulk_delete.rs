@@ -86,11 +86,11 @@ pub fn summary_text(summary: DeleteSummary) -> (String, String) {
 
 /// The bar at the bottom while contacts are selected.
 #[component]
-pub fn ActionBar(query: ListQuery, total: i64, page_size: usize) -> impl IntoView {
+pub fn ActionBar(query: ListQuery, total: super::total::Total, page_size: usize) -> impl IntoView {
     let selection = expect_context::<Selection>();
     let count = move || {
         if selection.all_matching.get() {
-            total
+            total.get().unwrap_or(0)
         } else {
             selection.ids.with(|ids| ids.len() as i64)
         }
@@ -113,7 +113,11 @@ pub fn ActionBar(query: ListQuery, total: i64, page_size: usize) -> impl IntoVie
             }
         }
     };
+    // Only once the total is known: the button says how many.
     let can_select_all = move || {
+        let Some(total) = total.get() else {
+            return false;
+        };
         !selection.all_matching.get()
             && total > page_size as i64
             && selection
@@ -128,7 +132,7 @@ pub fn ActionBar(query: ListQuery, total: i64, page_size: usize) -> impl IntoVie
                 </span>
                 <Show when=can_select_all>
                     <button type="button" class="link-button" on:click=move |_| selection.all_matching.set(true)>
-                        {format!("Select all {} matching", format::count(total))}
+                        {move || format!("Select all {} matching", format::count(total.get().unwrap_or(0)))}
                     </button>
                 </Show>
                 <button type="button" class="link-button" on:click=move |_| selection.clear()>

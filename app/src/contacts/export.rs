@@ -230,7 +230,8 @@ fn new_token() -> String {
 /// What the dialog needs to know about the list shown.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListInfo {
-    pub total: i64,
+    /// `None` while the list is being counted.
+    pub total: Option<i64>,
     pub has_conversation_fields: bool,
 }
 
@@ -273,7 +274,7 @@ pub fn ExportButton(url: ReadSignal<ContactsUrl>, info: StoredValue<ListInfo>) -
 #[component]
 fn ExportDialog(
     url: ContactsUrl,
-    total: i64,
+    total: Option<i64>,
     has_conversation_fields: bool,
     progress: RwSignal<Option<ExportProgress>>,
     on_close: Callback<()>,
@@ -304,7 +305,8 @@ fn ExportDialog(
                     let url = url.clone();
                     Suspend::new(async move {
                         let max = limit.await.unwrap_or(DEFAULT_MAX_ROWS);
-                        let upper = (total.max(0) as u64).min(max).max(1);
+                        // Until the list is counted, its size is bounded by the limit alone.
+                        let upper = total.map_or(max, |t| t.max(0) as u64).min(max).max(1);
                         if count.get_untracked().is_empty() {
                             count.set(upper.to_string());
                         }
@@ -359,7 +361,7 @@ fn ExportDialog(
                                     />
                                     <p class="muted small" id="export-range">
                                         {format!("Between 1 and {} (the {}).", format::count(upper as i64),
-                                            if (total.max(0) as u64) <= max { "contacts in this list" } else { "most one file may hold" })}
+                                            if total.is_some_and(|t| (t.max(0) as u64) <= max) { "contacts in this list" } else { "most one file may hold" })}
                                     </p>
                                     {move || error().map(|e| view! { <p class="field-error" id="export-error" role="alert">{e}</p> })}
                                 </div>

@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod search;
 pub mod segments;
 pub mod table;
+pub mod total;
 pub mod url;
 
 use crate::domain::{ContactPage, ListQuery};
@@ -179,15 +180,20 @@ pub fn ContactsPage() -> impl IntoView {
                             let page = *page;
                             // Live mode compares the counter with what this page shows.
                             feed.seq.try_set_value(page.workspace.change_seq);
-                            list_info.try_set_value(export::ListInfo {
-                                total: page.total,
-                                has_conversation_fields: !page.conversation_fields.is_empty(),
-                            });
+                            let has_conversation_fields = !page.conversation_fields.is_empty();
                             // Untracked: the table follows the listing, not every URL change
                             // (opening the drawer must not re-render it). `try_` because a
                             // server render can outlive the page's owner (see the notes).
                             let url = url.try_get_untracked().unwrap_or_default();
-                            let total_pages = page.page_count();
+                            // The total, or its count on the way (filled in the browser).
+                            let total: total::Total = RwSignal::new(page.total);
+                            total::fill(total, url.list_query());
+                            Effect::new(move |_| {
+                                list_info.try_set_value(export::ListInfo {
+                                    total: total.get(),
+                                    has_conversation_fields,
+                                });
+                            });
                             let narrowed = !url.q.trim().is_empty()
                                 || !url.filter.conditions.is_empty()
                                 || url.segment.is_some();
@@ -202,21 +208,22 @@ pub fn ContactsPage() -> impl IntoView {
                                     <columns::ColumnsButton schema=page.schema() columns=page.columns.clone()/>
                                 </div>
                                 {page.segment.clone().map(|segment| view! {
-                                    <segments::SegmentBanner url=url.clone() segment total=page.total admin/>
+                                    <segments::SegmentBanner url=url.clone() segment total admin/>
                                 })}
                             }
                             // Erased: the whole toolbar's type is too deep for the compiler.
                             .into_any();
-                            let body = if page.total == 0 && narrowed {
+                            let may_have_next = page.may_have_next();
+                            let body = if page.total == Some(0) && narrowed {
                                 view! { <NoMatches url=url.clone()/> }.into_any()
-                            } else if page.total == 0 {
+                            } else if page.total == Some(0) {
                                 view! { <EmptyWorkspace name=page.workspace.name.clone()/> }.into_any()
                             } else {
                                 view! {
                                     <div class="table-card" class:stale=move || pending.get()>
-                                        <table::ContactsTable page url=url.clone() admin/>
+                                        <table::ContactsTable page url=url.clone() total admin/>
                                     </div>
-                                    <pagination::Pagination url total_pages/>
+                                    <pagination::Pagination url total may_have_next/>
                                 }
                                 .into_any()
                             };

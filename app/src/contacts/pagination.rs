@@ -39,7 +39,24 @@ pub fn page_items(current: u32, total_pages: u32) -> Vec<PageItem> {
 }
 
 #[component]
-pub fn Pagination(url: ContactsUrl, total_pages: u32) -> impl IntoView {
+pub fn Pagination(
+    url: ContactsUrl,
+    /// The list's total, `None` while it is counted.
+    total: super::total::Total,
+    /// While counting: whether this page is full, so a next one may exist.
+    may_have_next: bool,
+) -> impl IntoView {
+    move || {
+        // Until the total arrives, the pages known are this one and the next.
+        let total_pages = match total.get() {
+            Some(total) => crate::domain::page_count(total, crate::domain::PAGE_SIZE),
+            None => url.page.max(1) + u32::from(may_have_next),
+        };
+        pages(&url, total_pages)
+    }
+}
+
+fn pages(url: &ContactsUrl, total_pages: u32) -> AnyView {
     if total_pages <= 1 {
         return ().into_any();
     }

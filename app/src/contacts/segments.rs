@@ -131,7 +131,8 @@ pub fn SegmentPicker(url: ContactsUrl, segments: Vec<SegmentInfo>) -> impl IntoV
 pub fn SegmentBanner(
     url: ContactsUrl,
     segment: ActiveSegment,
-    total: i64,
+    /// How many contacts match, `None` while they are counted.
+    total: super::total::Total,
     /// Renaming and deleting a shared segment is for admins.
     admin: bool,
 ) -> impl IntoView {
@@ -164,7 +165,10 @@ pub fn SegmentBanner(
             None => {}
         }
     });
-    let count = format::plural(total, "contact matches", "contacts match");
+    let count = move || match total.get() {
+        Some(n) => format::plural(n, "contact matches", "contacts match"),
+        None => "Counting matches…".to_string(),
+    };
 
     view! {
         <section class="segment-banner" aria-label="Active segment">

@@ -69,6 +69,8 @@ fn merge(rows: Rows, fresh: &[ContactRow]) {
 pub fn ContactsTable(
     page: ContactPage,
     url: ContactsUrl,
+    /// The list's total, `None` while it is counted.
+    total: super::total::Total,
     /// Selecting is only for bulk delete, which is for admins.
     admin: bool,
 ) -> impl IntoView {
@@ -81,7 +83,6 @@ pub fn ContactsTable(
             .map(|r| (r.id, ArcRwSignal::new(r.clone())))
             .collect(),
     );
-    let total = RwSignal::new(page.total);
     let now = RwSignal::new(page.now);
     // Live mode hands over fresh pages; only one for this very list is merged.
     if let Some(feed) = use_context::<LiveFeed>() {
@@ -90,7 +91,9 @@ pub fn ContactsTable(
                 if let Some((asked, fresh)) = fresh {
                     if *asked == query {
                         merge(rows, &fresh.rows);
+                        // Something changed: the old total no longer holds.
                         total.set(fresh.total);
+                        super::total::fill(total, query.clone());
                         now.set(fresh.now);
                     }
                 }
@@ -132,16 +135,19 @@ pub fn ContactsTable(
     };
     let shown = move || rows.with(|r| r.len() as i64);
     let footer = move || {
-        let total = total.get();
-        if total == 0 {
-            "No contacts found".to_string()
-        } else {
-            format!(
-                "Showing {}–{} of {}",
-                format::count(first),
-                format::count(first + shown() - 1),
-                format::plural(total, "contact", "contacts"),
-            )
+        let range = format!(
+            "Showing {}–{}",
+            format::count(first),
+            format::count(first + shown() - 1)
+        );
+        match total.get() {
+            Some(0) => "No contacts found".to_string(),
+            _ if shown() == 0 => "No contacts on this page".to_string(),
+            Some(total) => format!(
+                "{range} of {}",
+                format::plural(total, "contact", "contacts")
+            ),
+            None => format!("{range} · counting…"),
         }
     };
     let header_columns = columns.clone();
@@ -210,7 +216,7 @@ pub fn ContactsTable(
                 </tfoot>
             </table>
         </div>
-        {admin.then(|| view! { <ActionBar query=url.list_query() total=page.total page_size=page.rows.len()/> })}
+        {admin.then(|| view! { <ActionBar query=url.list_query() total page_size=page.rows.len()/> })}
     }
     .into_any()
 }

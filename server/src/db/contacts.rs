@@ -25,10 +25,17 @@ pub struct SqlStore {
     /// Totals of narrowed lists, by workspace, change counter, minute and query:
     /// paging through a search or a segment counts once, not on every page.
     counts: Option<std::sync::Arc<std::sync::Mutex<HashMap<String, i64>>>>,
+    /// Workspaces up to this many contacts get every total with their page;
+    /// larger ones get expensive totals from `count_contacts` afterwards.
+    inline_count_max: i64,
 }
 
 /// Totals kept at most; the cache starts over when it is full.
 const COUNT_CACHE_ENTRIES: usize = 512;
+
+/// Up to this many contacts any count takes a few milliseconds, so pages of
+/// such workspaces carry their total.
+pub const DEFAULT_INLINE_COUNT_MAX: i64 = 50_000;
 
 impl SqlStore {
     pub fn new(pool: SqlitePool) -> Self {
@@ -36,7 +43,15 @@ impl SqlStore {
             pool,
             writer: Default::default(),
             counts: Some(Default::default()),
+            inline_count_max: DEFAULT_INLINE_COUNT_MAX,
         }
+    }
+
+    /// Counts expensive totals with the page only in workspaces up to `max`
+    /// contacts (0: never).
+    pub fn with_inline_count_max(mut self, max: i64) -> Self {
+        self.inline_count_max = max;
+        self
     }
 
     /// The same store counting every time: the benchmark measures counts.
@@ -404,9 +419,44 @@ enum SearchPlan {
     Ids(Vec<i64>),
     /// Many matches: walk the table in sort order and check each row against the
     /// index, which finds a page after a handful of rows.
-    Common(String),
-    /// One or two characters, which trigrams cannot answer: a LIKE pattern.
+    Common(SearchIndex, String),
+    /// Text whose folded form is longer than itself yet under three characters
+    /// ("İ" folds to two characters): a LIKE over the folded columns.
     Like(String),
+}
+
+/// The two full-text indexes: trigrams for three characters and more, single
+/// characters and pairs for shorter searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SearchIndex {
+    Trigram,
+    Short,
+}
+
+impl SearchIndex {
+    fn table(self) -> &'static str {
+        match self {
+            SearchIndex::Trigram => "contact_search",
+            SearchIndex::Short => "contact_search_short",
+        }
+    }
+}
+
+/// The index and query term for a search: trigrams answer three characters or
+/// more; one or two (folded) characters are one term of the short index.
+fn search_query(term: &SearchTerm) -> Option<(SearchIndex, String)> {
+    let text = term.as_str();
+    if text.chars().count() >= 3 {
+        return Some((SearchIndex::Trigram, fts_phrase(text)));
+    }
+    let folded = app::filter::fold(text);
+    let prefix = match folded.chars().count() {
+        1 => 'u',
+        2 => 'p',
+        _ => return None,
+    };
+    let hex: String = folded.bytes().map(|b| format!("{b:02X}")).collect();
+    Some((SearchIndex::Short, format!("\"{prefix}{hex}\"")))
 }
 
 /// Matches up to this many are listed by id; more make a search "common".
@@ -417,19 +467,20 @@ impl SqlStore {
         let Some(term) = search else {
             return Ok(SearchPlan::None);
         };
-        let text = term.as_str();
-        if text.chars().count() < 3 {
-            return Ok(SearchPlan::Like(format!("%{}%", escape_like(text))));
-        }
-        let phrase = fts_phrase(text);
-        let ids: Vec<(i64,)> =
-            sqlx::query_as("SELECT rowid FROM contact_search WHERE contact_search MATCH ? LIMIT ?")
-                .bind(&phrase)
-                .bind(FEW_MATCHES + 1)
-                .fetch_all(&self.pool)
-                .await?;
+        let Some((index, phrase)) = search_query(term) else {
+            let folded = app::filter::fold(term.as_str());
+            return Ok(SearchPlan::Like(format!("%{}%", escape_like(&folded))));
+        };
+        let table = index.table();
+        let ids: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?"
+        ))
+        .bind(&phrase)
+        .bind(FEW_MATCHES + 1)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(if ids.len() as i64 > FEW_MATCHES {
-            SearchPlan::Common(phrase)
+            SearchPlan::Common(index, phrase)
         } else {
             SearchPlan::Ids(ids.into_iter().map(|(id,)| id).collect())
         })
@@ -504,22 +555,8 @@ impl SqlStore {
             // The unfiltered total is kept by triggers: no count over a million rows.
             return Ok(workspace.contact_count);
         }
-        // Every change to a contact bumps the workspace's counter (triggers), so
-        // a total is reused only while nothing changed. The minute is part of the
-        // key because "in the last N days" moves with the clock.
-        let key = format!(
-            "{}|{}|{}|{}|{}",
-            workspace.id,
-            workspace.change_seq,
-            matching.now / 60_000,
-            only_with_conversations,
-            matching.key
-        );
-        if let Some(n) = self
-            .counts
-            .as_ref()
-            .and_then(|c| c.lock().ok()?.get(&key).copied())
-        {
+        let key = count_key(workspace, matching, only_with_conversations);
+        if let Some(n) = self.remembered(&key) {
             return Ok(n);
         }
         let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM contacts");
@@ -539,6 +576,51 @@ impl SqlStore {
             counts.insert(key, n);
         }
         Ok(n)
+    }
+}
+
+/// What a total is remembered by. Every change to a contact bumps the
+/// workspace's counter (triggers), so a total is reused only while nothing
+/// changed. The minute is part of the key because "in the last N days" moves
+/// with the clock.
+fn count_key(workspace: &Workspace, matching: &Matching, only_with_conversations: bool) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        workspace.id,
+        workspace.change_seq,
+        matching.now / 60_000,
+        only_with_conversations,
+        matching.key
+    )
+}
+
+impl SqlStore {
+    fn remembered(&self, key: &str) -> Option<i64> {
+        self.counts.as_ref()?.lock().ok()?.get(key).copied()
+    }
+
+    /// The total to send with a page when knowing it is cheap: nothing narrows
+    /// the list, the page is its last one, the matches are few, the workspace
+    /// is small, or the total is remembered. `None` leaves it to `count_contacts`.
+    async fn page_total(
+        &self,
+        workspace: &Workspace,
+        matching: &Matching,
+        query: &ListQuery,
+        shown: usize,
+    ) -> Result<Option<i64>, StoreError> {
+        if matching.broken || !matching.filtered {
+            return self.count(workspace, matching, false).await.map(Some);
+        }
+        if shown < PAGE_SIZE as usize && (shown > 0 || query.page <= 1) {
+            return Ok(Some(query.offset() as i64 + shown as i64));
+        }
+        if matches!(matching.plan, SearchPlan::Ids(_))
+            || workspace.contact_count <= self.inline_count_max
+        {
+            return self.count(workspace, matching, false).await.map(Some);
+        }
+        Ok(self.remembered(&count_key(workspace, matching, false)))
     }
 }
 
@@ -695,28 +777,35 @@ fn push_where(
     q.push(" WHERE workspace_id = ").push_bind(workspace);
     match plan {
         SearchPlan::None | SearchPlan::Ids(_) => {}
-        SearchPlan::Common(phrase) if counting => {
-            q.push(" AND id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ")
-                .push_bind(phrase.clone())
-                .push(")");
+        SearchPlan::Common(index, phrase) if counting => {
+            let table = index.table();
+            q.push(format!(
+                " AND id IN (SELECT rowid FROM {table} WHERE {table} MATCH "
+            ))
+            .push_bind(phrase.clone())
+            .push(")");
         }
-        SearchPlan::Common(phrase) => {
-            q.push(
-                " AND EXISTS (SELECT 1 FROM contact_search WHERE contact_search.rowid = contacts.id \
-                 AND contact_search MATCH ",
-            )
+        SearchPlan::Common(index, phrase) => {
+            let table = index.table();
+            q.push(format!(
+                " AND EXISTS (SELECT 1 FROM {table} WHERE {table}.rowid = contacts.id \
+                 AND {table} MATCH "
+            ))
             .push_bind(phrase.clone())
             .push(")");
         }
         SearchPlan::Like(pattern) => {
             // In sort order, with the user's `%`, `_` and `\` taken literally.
-            q.push(" AND (name LIKE ")
+            q.push(" AND (name_fold LIKE ")
                 .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR email LIKE ")
+                .push(" ESCAPE '\\' OR email_fold LIKE ")
                 .push_bind(pattern.clone())
                 .push(" ESCAPE '\\' OR phone LIKE ")
                 .push_bind(pattern.clone())
-                .push(" ESCAPE '\\')");
+                .push(" ESCAPE '\\' OR EXISTS (SELECT 1 FROM contact_field_values lv \
+                       WHERE lv.contact_id = contacts.id AND lv.value_fold LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\'))");
         }
     }
 }
@@ -841,7 +930,9 @@ impl ContactStore for SqlStore {
                 .await
                 .map_err(store_error)?
         };
-        let total = self.count(workspace, &matching, false).await?;
+        let total = self
+            .page_total(workspace, &matching, query, records.len())
+            .await?;
         let mut rows: Vec<ContactRow> = records.into_iter().map(ContactRow::from).collect();
         self.enrich(&mut rows).await.map_err(store_error)?;
         Ok(ContactPage {
@@ -861,6 +952,18 @@ impl ContactStore for SqlStore {
             segment: matching.segment,
             columns,
         })
+    }
+
+    async fn count_contacts(
+        &self,
+        workspace: &Workspace,
+        query: &ListQuery,
+    ) -> Result<i64, StoreError> {
+        let schema = self.load_schema(workspace.id).await.map_err(store_error)?;
+        let matching = self
+            .matching(workspace.id, query, schema, now_ms())
+            .await?;
+        self.count(workspace, &matching, false).await
     }
 
     async fn schema(&self, workspace: WorkspaceId) -> Result<Schema, StoreError> {
@@ -1071,6 +1174,24 @@ mod tests {
         assert_eq!(escape_like("a_b"), "a\\_b");
         assert_eq!(escape_like("c:\\x"), "c:\\\\x");
         assert_eq!(escape_like("plain"), "plain");
+    }
+
+    #[test]
+    fn short_searches_are_one_term_of_folded_utf8_bytes() {
+        let query = |raw: &str| search_query(&SearchTerm::parse(raw).expect("a term"));
+        assert_eq!(
+            query("Li"),
+            Some((SearchIndex::Short, "\"p6C69\"".to_string()))
+        );
+        assert_eq!(query("ü"), query("Ü"));
+        assert_eq!(
+            query("王"),
+            Some((SearchIndex::Short, "\"uE78E8B\"".to_string()))
+        );
+        assert_eq!(query("ann").map(|q| q.0), Some(SearchIndex::Trigram));
+        // "İ" folds to two characters and "İİ" to four: no single term says it.
+        assert_eq!(query("İ").map(|q| q.0), Some(SearchIndex::Short));
+        assert_eq!(query("İİ"), None);
     }
 
     #[test]

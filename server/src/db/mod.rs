@@ -9,7 +9,7 @@ pub mod filter_sql;
 mod import;
 
 pub use accounts::{add_user, open_session, UserAdded};
-pub use contacts::SqlStore;
+pub use contacts::{SqlStore, DEFAULT_INLINE_COUNT_MAX};
 pub use editing::{add_contact, NewContact};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -632,9 +632,13 @@ pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, D
         .await?;
     // The search index buffers a whole batch's terms in memory before writing
     // them out: fewer, larger segments, a third less time than the 1 MB default.
-    sqlx::query("INSERT INTO contact_search (contact_search, rank) VALUES ('hashsize', 33554432)")
+    for index in ["contact_search", "contact_search_short"] {
+        sqlx::query(&format!(
+            "INSERT INTO {index} ({index}, rank) VALUES ('hashsize', 33554432)"
+        ))
         .execute(&mut *conn)
         .await?;
+    }
     sqlx::query("COMMIT").execute(&mut *conn).await?;
 
     let bar = if opts.progress {

@@ -138,6 +138,11 @@ impl TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|store| store).await
+}
+
+/// The app over a store set up by `configure` (limits a test needs).
+pub async fn spawn_app_with(configure: impl FnOnce(db::SqlStore) -> db::SqlStore) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let pool = db::connect(&url).await.expect("database");
@@ -145,7 +150,7 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("port");
     let addr = listener.local_addr().expect("addr");
-    let store = db::SqlStore::new(pool.clone());
+    let store = configure(db::SqlStore::new(pool.clone()));
     let app = http::router(store.clone(), http::leptos_options("target/site", addr));
     let router = app.clone();
     tokio::spawn(async move {
