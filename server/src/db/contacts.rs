@@ -843,7 +843,7 @@ fn push_order_by(q: &mut QueryBuilder<'_, Sqlite>, sort: Sort, schema: &Schema) 
                     .push(value)
                     .push(" FROM contact_field_values v WHERE v.contact_id = contacts.id AND v.field_id = ")
                     .push_bind(id)
-                    .push(" AND v.value NOT IN ('', '[]')) ")
+                    .push(" AND v.value_fold NOT IN ('', '[]')) ")
                     .push(part)
                     .push(", ");
             }
