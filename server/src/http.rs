@@ -65,6 +65,7 @@ impl Default for Limits {
 
 /// The application with the operator's limits.
 pub fn router_with(store: SqlStore, options: LeptosOptions, limits: Limits) -> Router {
+    let api = crate::api::router(store.clone(), limits.max_body_bytes);
     let accounts: SharedAccounts = Arc::new(store.clone());
     let store: SharedStore = Arc::new(store);
     let export_max_rows = limits.export_max_rows;
@@ -126,8 +127,10 @@ pub fn router_with(store: SqlStore, options: LeptosOptions, limits: Limits) -> R
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .merge(upload)
         .layer(middleware::from_fn_with_state(accounts, crate::auth::gate))
-        .layer(CompressionLayer::new())
         .with_state(options)
+        // The API authenticates by token, not by the browser's session.
+        .merge(api)
+        .layer(CompressionLayer::new())
 }
 
 /// A generated avatar image: the demo data needs pictures and this machine has no

@@ -2,6 +2,7 @@
 //! commands). Only this crate touches sqlx; the app crate reaches storage through
 //! its `ContactStore` port, implemented here.
 
+pub mod api;
 pub mod auth;
 pub mod bench;
 pub mod db;

@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the API tokens of a workspace (`/api/v1`).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Create or upgrade the database schema.
     Migrate,
     /// Add generated contacts, with conversations and messages, to a workspace.
@@ -104,6 +109,30 @@ enum UserCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; it is printed once and only its hash is kept.
+    Create {
+        #[arg(long)]
+        workspace: String,
+        /// What the token is for, to tell tokens apart in the list.
+        #[arg(long, default_value = "API")]
+        name: String,
+    },
+    /// List the workspace's tokens (their first characters, never the tokens).
+    List {
+        #[arg(long)]
+        workspace: String,
+    },
+    /// Revoke a token by its id: requests with it are refused at once.
+    Revoke {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        id: i64,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum RoleArg {
     Admin,
@@ -133,6 +162,48 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn workspace_id(store: &db::SqlStore, name: &str) -> Result<i64, Box<dyn std::error::Error>> {
+    store
+        .workspace_named(name)
+        .await?
+        .ok_or_else(|| format!("There is no workspace named {name:?}.").into())
+}
+
+async fn token(url: &str, command: TokenCommand) -> Result<(), Box<dyn std::error::Error>> {
+    let store = db::SqlStore::new(db::connect(url).await?);
+    match command {
+        TokenCommand::Create { workspace, name } => {
+            let ws = workspace_id(&store, &workspace).await?;
+            let (id, token) = store.create_token(ws, &name).await?;
+            eprintln!("Created token {id} ({name:?}) for {workspace:?}. It is shown only now:");
+            println!("{token}");
+        }
+        TokenCommand::List { workspace } => {
+            let ws = workspace_id(&store, &workspace).await?;
+            println!("id\tname\tstarts with\tcreated\tstate");
+            for t in store.tokens(ws).await? {
+                let created = chrono::DateTime::from_timestamp_millis(t.created_at)
+                    .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default();
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!("{}\t{}\t{}…\t{created}\t{state}", t.id, t.name, t.prefix);
+            }
+        }
+        TokenCommand::Revoke { workspace, id } => {
+            let ws = workspace_id(&store, &workspace).await?;
+            if !store.revoke_token(ws, id).await? {
+                return Err(format!("{workspace:?} has no active token {id}.").into());
+            }
+            println!("Revoked token {id}.");
+        }
+    }
+    Ok(())
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
@@ -219,6 +290,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 role.label().to_lowercase()
             );
         }
+        Command::Token { command } => token(&url, command).await?,
         Command::Migrate => {
             db::connect(&url).await?;
             println!("The database at {url} is up to date.");

@@ -108,7 +108,10 @@ fn every_server_function(id: i64) -> Vec<(&'static str, Value)> {
     ] });
     vec![
         (ListContacts::PATH, json!({ "query": { "page": 1 } })),
-        (CountContacts::PATH, json!({ "query": { "page": 1, "q": "ann" } })),
+        (
+            CountContacts::PATH,
+            json!({ "query": { "page": 1, "q": "ann" } }),
+        ),
         (GetContactDetails::PATH, json!({ "id": id })),
         (
             SaveContact::PATH,

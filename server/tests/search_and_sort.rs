@@ -2,8 +2,8 @@
 
 mod common;
 
-use app::contacts::ListContacts;
 use app::contacts::total::CountContacts;
+use app::contacts::ListContacts;
 use common::{contact, spawn_app, spawn_app_with, TestApp};
 use leptos::server_fn::ServerFn;
 use serde_json::json;
@@ -459,14 +459,29 @@ async fn an_expensive_total_follows_the_page_and_equals_the_count() {
             (rows, body["Page"]["total"].as_i64())
         }
     };
-    assert_eq!(page("maria", 1).await, (10, None), "a common term is counted apart");
+    assert_eq!(
+        page("maria", 1).await,
+        (10, None),
+        "a common term is counted apart"
+    );
     assert_eq!(page("maria", 210).await, (10, None));
-    assert_eq!(page("", 1).await, (10, Some(2101)), "the kept total is free");
+    assert_eq!(
+        page("", 1).await,
+        (10, Some(2101)),
+        "the kept total is free"
+    );
     assert_eq!(page("somebody", 1).await, (1, Some(1)), "a short last page");
-    assert_eq!(page("maria 20", 1).await, (10, Some(111)), "few matches are cheap");
+    assert_eq!(
+        page("maria 20", 1).await,
+        (10, Some(111)),
+        "few matches are cheap"
+    );
 
     let (status, body) = app
-        .call(CountContacts::PATH, json!({ "query": { "page": 1, "q": "maria" } }))
+        .call(
+            CountContacts::PATH,
+            json!({ "query": { "page": 1, "q": "maria" } }),
+        )
         .await;
     assert_eq!((status, body.as_i64()), (200, Some(2100)), "{body}");
     assert_eq!(
@@ -478,7 +493,10 @@ async fn an_expensive_total_follows_the_page_and_equals_the_count() {
     // The server's HTML does not wait for the count either.
     let (status, html) = app.get_html("/contacts?q=ari&page=3").await;
     assert_eq!(status, 200);
-    assert!(html.contains("counting…"), "footer says the total is on its way");
+    assert!(
+        html.contains("counting…"),
+        "footer says the total is on its way"
+    );
 }
 
 #[tokio::test]

@@ -227,7 +227,10 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         ("search, common term".into(), "/contacts?q=example".into()),
         ("search, 3 characters".into(), "/contacts?q=ann".into()),
         ("search, 2 characters".into(), "/contacts?q=li".into()),
-        ("search, 1 character (王)".into(), "/contacts?q=%E7%8E%8B".into()),
+        (
+            "search, 1 character (王)".into(),
+            "/contacts?q=%E7%8E%8B".into(),
+        ),
         (
             "search, phone fragment".into(),
             "/contacts?q=%2B49%2015".into(),

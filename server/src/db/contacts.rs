@@ -802,8 +802,10 @@ fn push_where(
                 .push_bind(pattern.clone())
                 .push(" ESCAPE '\\' OR phone LIKE ")
                 .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR EXISTS (SELECT 1 FROM contact_field_values lv \
-                       WHERE lv.contact_id = contacts.id AND lv.value_fold LIKE ")
+                .push(
+                    " ESCAPE '\\' OR EXISTS (SELECT 1 FROM contact_field_values lv \
+                       WHERE lv.contact_id = contacts.id AND lv.value_fold LIKE ",
+                )
                 .push_bind(pattern.clone())
                 .push(" ESCAPE '\\'))");
         }
@@ -960,9 +962,7 @@ impl ContactStore for SqlStore {
         query: &ListQuery,
     ) -> Result<i64, StoreError> {
         let schema = self.load_schema(workspace.id).await.map_err(store_error)?;
-        let matching = self
-            .matching(workspace.id, query, schema, now_ms())
-            .await?;
+        let matching = self.matching(workspace.id, query, schema, now_ms()).await?;
         self.count(workspace, &matching, false).await
     }
 

@@ -15,7 +15,18 @@ async fn existing(
     workspace: WorkspaceId,
     c: &ImportedContact,
 ) -> Result<Option<i64>, StoreError> {
-    if let Some(email) = &c.email {
+    contact_by_keys(conn, workspace, c.email.as_deref(), c.phone.as_deref()).await
+}
+
+/// The contact with this email (case-insensitive), or else with this phone
+/// (by digits): how imports and incoming conversations find who they are about.
+pub(super) async fn contact_by_keys(
+    conn: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Result<Option<i64>, StoreError> {
+    if let Some(email) = email {
         let found: Option<(i64,)> = sqlx::query_as(
             "SELECT id FROM contacts WHERE workspace_id = ? AND email_fold = ? ORDER BY id LIMIT 1",
         )
@@ -28,7 +39,7 @@ async fn existing(
             return Ok(found.map(|(id,)| id));
         }
     }
-    if let Some(phone) = &c.phone {
+    if let Some(phone) = phone {
         let found: Option<(i64,)> = sqlx::query_as(
             "SELECT id FROM contacts WHERE workspace_id = ? AND phone_digits = ? ORDER BY id LIMIT 1",
         )

@@ -2,6 +2,7 @@
 //! storage port.
 
 mod accounts;
+pub mod api;
 mod contacts;
 mod editing;
 mod export;
