@@ -90,7 +90,9 @@ async fn search_is_case_insensitive_for_every_script() {
 async fn one_and_two_character_searches_match_substrings_like_a_scan_would() {
     let app = spawn_app().await;
     app.seed(300, "Acme").await;
-    let texts: Vec<(i64, String, Option<String>, Option<String>, Option<String>)> =
+    // Id, name, email, phone and the folded custom values of each contact.
+    type Texts = Vec<(i64, String, Option<String>, Option<String>, Option<String>)>;
+    let texts: Texts =
         sqlx::query_as(
             "SELECT c.id, c.name, c.email, c.phone, \
                     (SELECT group_concat(v.value_fold, ' ') FROM contact_field_values v WHERE v.contact_id = c.id) \

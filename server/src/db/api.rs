@@ -124,7 +124,7 @@ impl SqlStore {
         let (_writing, mut tx) = self.begin_write().await?;
         let id = insert_contact(&mut tx, workspace, new).await?;
         for (field_id, kind, value) in &new.fields {
-            upsert_field_value(&mut *tx, id, *field_id, *kind, value).await?;
+            upsert_field_value(&mut tx, id, *field_id, *kind, value).await?;
         }
         tx.commit().await.map_err(store_error)?;
         Ok(id)
