@@ -26,8 +26,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub const PREFIX: &str = "/api/v1";
 
@@ -53,6 +54,7 @@ pub fn router(store: SqlStore, max_body_bytes: usize) -> Router {
         .route("/api/v1/conversations/{id}/messages", post(add_message))
         .route("/api/v1/segments", get(list_segments))
         .route("/api/v1/segments/{id}/contacts", get(segment_contacts))
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1", any(unknown_route))
         .route("/api/v1/{*rest}", any(unknown_route))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
@@ -131,13 +133,34 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// What every error answers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable: `unauthorized`, `not_found`, `invalid`, `conflict`, `bad_request`,
+    /// `unsupported_media_type`, `too_large`, `unavailable`, `internal`.
+    pub code: String,
+    /// For a person to read.
+    pub message: String,
+    /// The field the problem is about (`email`, `fields.plan`, `f`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({ "code": self.code, "message": self.message });
-        if let Some(field) = self.field {
-            error["field"] = Value::String(field);
-        }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                field: self.field,
+            },
+        };
+        (self.status, Json(body)).into_response()
     }
 }
 
@@ -224,7 +247,7 @@ fn time(ms: i64) -> String {
 }
 
 /// A contact as the API shows it: custom fields by key, times in ISO 8601 UTC.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiContact {
     pub id: i64,
     pub name: String,
@@ -236,6 +259,8 @@ pub struct ApiContact {
     pub last_interaction_at: Option<String>,
     /// Send it back with an update: a contact changed since is a conflict.
     pub version: i64,
+    /// Custom field values by field key: text, or a list for multi-select fields.
+    #[schema(value_type = Object)]
     pub fields: BTreeMap<String, Value>,
 }
 
@@ -289,7 +314,7 @@ fn field_def<'a>(defs: &'a [FieldDef], key: &str) -> ApiResult<&'a FieldDef> {
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ContactList {
     contacts: Vec<ApiContact>,
     page: u32,
@@ -343,6 +368,13 @@ async fn list_page(
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ListParams),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "A page of contacts, newest interaction first unless sorted", body = ContactList),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 422, description = "A filter that cannot run", body = ErrorBody),
+    ))]
 async fn list_contacts(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
@@ -358,6 +390,62 @@ async fn list_contacts(
     ))
 }
 
+/// The page's query language, as in `/contacts` links.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ListParams {
+    /// Search: name, email, phone or custom field text, any script, case-insensitive.
+    q: Option<String>,
+    /// The Quick Filter as JSON: `{"join":"all","conditions":[…]}`.
+    f: Option<String>,
+    /// `name`, `created_at`, `last_interaction`, `field:ID`; a leading `-` reverses.
+    sort: Option<String>,
+    /// 1-based; 10 contacts a page.
+    page: Option<u32>,
+    /// `false` leaves out a total that needs an expensive count.
+    count: Option<bool>,
+}
+
+/// Paging a segment's contacts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct SegmentParams {
+    sort: Option<String>,
+    page: Option<u32>,
+    count: Option<bool>,
+}
+
+struct TokenAuth;
+
+impl utoipa::Modify for TokenAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "token",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+    }
+}
+
+/// The API's description, made from the handlers and types above.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Contacts API", version = "1", description = "Contacts and incoming conversations of one workspace, by its API token."),
+    paths(list_contacts, create_contact, read_contact, update_contact, delete_contact,
+          create_conversation, add_message, list_segments, segment_contacts),
+    modifiers(&TokenAuth)
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
 async fn read(store: &SqlStore, workspace: &Workspace, id: i64) -> ApiResult<ApiContact> {
     let details = store
         .contact_details(workspace.id, id)
@@ -366,6 +454,14 @@ async fn read(store: &SqlStore, workspace: &Workspace, id: i64) -> ApiResult<Api
     Ok(api_contact(&details.contact, &details.fields))
 }
 
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts",
+    params(("id" = i64, Path, description = "The contact's id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The contact", body = ApiContact),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such contact in this workspace", body = ErrorBody),
+    ))]
 async fn read_contact(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
@@ -374,7 +470,7 @@ async fn read_contact(
     Ok(Json(read(&state.store, &workspace, id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewContact {
     name: String,
@@ -383,7 +479,9 @@ struct NewContact {
     avatar_url: Option<String>,
     #[serde(default)]
     campaign_opt_in: bool,
+    /// Custom field values by field key.
     #[serde(default)]
+    #[schema(value_type = Object)]
     fields: BTreeMap<String, Value>,
 }
 
@@ -417,6 +515,15 @@ fn checked_contact(new: NewContact, defs: &[FieldDef]) -> ApiResult<CreatedConta
     })
 }
 
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", request_body = NewContact,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Created", body = ApiContact),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON", body = ErrorBody),
+        (status = 422, description = "A value breaks its field's rules: `field` names it", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+    ))]
 async fn create_contact(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
@@ -431,13 +538,14 @@ async fn create_contact(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ContactUpdate {
     /// The version the caller read: if the contact changed since, nothing is saved.
     version: i64,
     /// The values to set: `name`, `email`, `phone`, `avatar_url`,
     /// `campaign_opt_in`, and `fields` by key; null or "" clears a value.
+    #[schema(value_type = Object)]
     changes: Map<String, Value>,
 }
 
@@ -489,6 +597,18 @@ fn edit_changes(changes: &Map<String, Value>, defs: &[FieldDef]) -> ApiResult<Ve
     Ok(out)
 }
 
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = ContactUpdate,
+    params(("id" = i64, Path, description = "The contact's id")),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "Saved; the contact as it is now", body = ApiContact),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON", body = ErrorBody),
+        (status = 422, description = "A value breaks its field's rules: `field` names it", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such contact in this workspace", body = ErrorBody),
+        (status = 409, description = "The contact changed since the version sent", body = ErrorBody),
+    ))]
 async fn update_contact(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
@@ -527,6 +647,14 @@ async fn update_contact(
     }
 }
 
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts",
+    params(("id" = i64, Path, description = "The contact's id")),
+    security(("token" = [])),
+    responses(
+        (status = 204, description = "Deleted, with their conversations"),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such contact in this workspace", body = ErrorBody),
+    ))]
 async fn delete_contact(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
@@ -542,7 +670,7 @@ async fn delete_contact(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ConversationContact {
     email: Option<String>,
@@ -551,21 +679,21 @@ struct ConversationContact {
     name: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 enum Direction {
     Incoming,
     Outgoing,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewMessage {
     body: String,
     direction: Option<Direction>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewConversation {
     contact: ConversationContact,
@@ -574,7 +702,7 @@ struct NewConversation {
     message: Option<NewMessage>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct OpenedConversation {
     id: i64,
     contact_id: i64,
@@ -583,7 +711,7 @@ struct OpenedConversation {
     message: Option<ApiMessage>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ApiMessage {
     id: i64,
     conversation_id: i64,
@@ -621,6 +749,15 @@ fn message_body(raw: &str) -> ApiResult<String> {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = NewConversation,
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Opened, for the contact found by email or phone (or created)", body = OpenedConversation),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON", body = ErrorBody),
+        (status = 422, description = "A value breaks its field's rules: `field` names it", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+    ))]
 async fn create_conversation(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
@@ -697,6 +834,17 @@ async fn create_conversation(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "conversations", request_body = NewMessage,
+    params(("id" = i64, Path, description = "The conversation's id")),
+    security(("token" = [])),
+    responses(
+        (status = 201, description = "Added; it is now the contact's last interaction", body = ApiMessage),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON", body = ErrorBody),
+        (status = 422, description = "A value breaks its field's rules: `field` names it", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such conversation in this workspace", body = ErrorBody),
+    ))]
 async fn add_message(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
@@ -713,17 +861,23 @@ async fn add_message(
     Ok((StatusCode::CREATED, Json(posted.into())))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct SegmentList {
     segments: Vec<ApiSegment>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ApiSegment {
     id: i64,
     name: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/segments", tag = "segments",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The workspace's segments by name", body = SegmentList),
+        (status = 401, description = "No valid token", body = ErrorBody),
+    ))]
 async fn list_segments(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
@@ -737,6 +891,15 @@ async fn list_segments(
     }))
 }
 
+#[utoipa::path(get, path = "/api/v1/segments/{id}/contacts", tag = "segments",
+    params(("id" = i64, Path, description = "The segment's id"), SegmentParams),
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "A page of the segment's contacts", body = ContactList),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such segment in this workspace", body = ErrorBody),
+        (status = 422, description = "The segment names a field that was deleted or changed", body = ErrorBody),
+    ))]
 async fn segment_contacts(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
@@ -761,6 +924,7 @@ async fn segment_contacts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn field_values_are_read_as_the_edit_rules_read_text() {

@@ -602,3 +602,39 @@ async fn the_token_command_creates_lists_and_revokes() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no workspace named"));
 }
+
+/// The OpenAPI document is made from the handlers: every operation it lists is
+/// one the server answers (no unknown route, no wrong method), with a token.
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_the_server_answers() {
+    let app = spawn_app().await;
+    let (_, token) = with_token(&app, "Acme").await;
+    let (status, doc) = api(&app, None, "GET", "/api/v1/openapi.json", None).await;
+    assert_eq!(status, 200, "{doc}");
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["token"]["scheme"],
+        "bearer"
+    );
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            assert!(operation["responses"]["401"].is_object(), "{method} {path}");
+            let concrete = path.replace("{id}", "1");
+            let body = (method != "get" && method != "delete").then(|| json!({}));
+            let (status, answer) =
+                api(&app, Some(&token), &method.to_uppercase(), &concrete, body).await;
+            assert_ne!(status, 405, "{method} {path}");
+            assert!(
+                !(status == 404 && answer["error"]["message"] == "There is no such API route."),
+                "{method} {path}: {answer}"
+            );
+            assert!(
+                operation["responses"][status.to_string()].is_object(),
+                "{method} {path} answered {status}, which the document does not list: {answer}"
+            );
+        }
+    }
+    assert_eq!(operations, 9);
+}
