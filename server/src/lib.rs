@@ -10,3 +10,4 @@ pub mod export;
 pub mod http;
 pub mod import;
 pub mod seed;
+pub mod simulate;

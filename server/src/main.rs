@@ -79,6 +79,25 @@ enum Command {
         #[arg(long)]
         message: Option<String>,
     },
+    /// Send realistic incoming conversations and messages through the HTTP API
+    /// of a running server, to watch Live mode; stops after --duration seconds.
+    Simulate {
+        #[arg(long, default_value = "Demo")]
+        workspace: String,
+        /// Requests per second.
+        #[arg(long, default_value_t = 5.0)]
+        rate: f64,
+        /// Seconds to run.
+        #[arg(long, default_value_t = 60)]
+        duration: u64,
+        /// The running server.
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        url: String,
+        /// An API token of the workspace; without one, a token is made in the
+        /// database for this run and revoked after it.
+        #[arg(long, env = "CONTACTS_API_TOKEN")]
+        token: Option<String>,
+    },
     /// Measure server-side timings over generated data.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
@@ -291,6 +310,46 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         Command::Token { command } => token(&url, command).await?,
+        Command::Simulate {
+            workspace,
+            rate,
+            duration,
+            url: server,
+            token,
+        } => {
+            // A token of this run's own, unless one is given.
+            let (store, token, own) = match token {
+                Some(token) => (None, token, None),
+                None => {
+                    let store = db::SqlStore::new(db::connect(&url).await?);
+                    let ws = workspace_id(&store, &workspace).await?;
+                    let (id, token) = store.create_token(ws, "simulate").await?;
+                    (Some(store), token, Some((ws, id)))
+                }
+            };
+            let report = server::simulate::run(
+                &server::simulate::SimulateOptions {
+                    url: server,
+                    token,
+                    rate,
+                    duration: std::time::Duration::from_secs(duration),
+                    seed: 1,
+                },
+                |id| println!("new contact {id}"),
+            )
+            .await;
+            if let (Some(store), Some((ws, id))) = (store, own) {
+                store.revoke_token(ws, id).await?;
+            }
+            let report = report?;
+            println!(
+                "Sent {} requests: {} new contacts, {} conversations, {} failed.",
+                report.messages + report.failures,
+                report.new_contacts.len(),
+                report.conversations,
+                report.failures
+            );
+        }
         Command::Migrate => {
             db::connect(&url).await?;
             println!("The database at {url} is up to date.");

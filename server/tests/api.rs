@@ -638,3 +638,56 @@ async fn the_openapi_document_lists_every_route_the_server_answers() {
     }
     assert_eq!(operations, 9);
 }
+
+/// The simulator sends real traffic through the API: new people arrive with a
+/// message, known ones write again, and all of it shows in the list.
+#[tokio::test]
+async fn the_simulator_brings_new_contacts_and_messages_through_the_api() {
+    let app = spawn_app().await;
+    let (ws, token) = with_token(&app, "Acme").await;
+    let mut heard = Vec::new();
+    let report = server::simulate::run(
+        &server::simulate::SimulateOptions {
+            url: app.base.clone(),
+            token: token.clone(),
+            rate: 40.0,
+            duration: std::time::Duration::from_millis(1_500),
+            seed: 3,
+        },
+        |id| heard.push(id),
+    )
+    .await
+    .expect("simulation");
+    assert_eq!(report.failures, 0);
+    assert!(report.messages >= 30, "{report:?}");
+    assert!(!report.new_contacts.is_empty());
+    assert_eq!(heard, report.new_contacts);
+    let (_, list) = api(&app, Some(&token), "GET", "/api/v1/contacts", None).await;
+    assert_eq!(list["total"], report.new_contacts.len());
+    let (messages,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE c.workspace_id = ?",
+    )
+    .bind(ws)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(messages as u64, report.messages);
+    assert!(
+        (report.messages as usize) > report.new_contacts.len(),
+        "known people wrote again: {report:?}"
+    );
+
+    let refused = server::simulate::run(
+        &server::simulate::SimulateOptions {
+            url: app.base.clone(),
+            token: "ct_wrong".into(),
+            rate: 10.0,
+            duration: std::time::Duration::from_secs(5),
+            seed: 3,
+        },
+        |_| {},
+    )
+    .await;
+    assert!(refused.unwrap_err().contains("refused the API token"));
+}

@@ -166,11 +166,22 @@ struct Generator<'a> {
 }
 
 /// Generates contact `k` and its conversations into `batch`.
-fn generate(g: &mut Generator<'_>, batch: &mut Batch, k: u64, contact_id: i64) {
-    let (ids, seed, now) = (g.ids, g.seed, g.now);
-    let next_conversation = &mut g.next_conversation;
-    let next_message = &mut g.next_message;
-    let mut rng = Rng::new(seed, k);
+/// Someone as the demo data makes them up.
+pub struct Person {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A person in one of many languages and scripts, with an email (nine in ten,
+/// unique by `k`) and an E.164 phone (eight in ten).
+pub fn person(rng: &mut Rng, k: u64) -> Person {
+    person_with_locale(rng, k).0
+}
+
+/// A person, with their locale and the ASCII form of their family name (for
+/// the rest of their demo data).
+fn person_with_locale(rng: &mut Rng, k: u64) -> (Person, &'static Locale, &'static str) {
     let locale = rng.pick(LOCALES);
     let (given, given_ascii) = *rng.pick(locale.given);
     let (family, family_ascii) = *rng.pick(locale.family);
@@ -182,7 +193,30 @@ fn generate(g: &mut Generator<'_>, batch: &mut Batch, k: u64, contact_id: i64) {
     let email = rng
         .chance(90)
         .then(|| format!("{given_ascii}.{family_ascii}{k}@{}", locale.domain).replace(' ', ""));
-    let phone_number = rng.chance(80).then(|| phone(&mut rng, locale.phone));
+    let phone = rng.chance(80).then(|| phone(rng, locale.phone));
+    (Person { name, email, phone }, locale, family_ascii)
+}
+
+/// A message a customer might send, or (`incoming` false) an agent's reply.
+pub fn message_text(rng: &mut Rng, incoming: bool) -> String {
+    let text: &&str = rng.pick(if incoming { INCOMING } else { OUTGOING });
+    fill_template(text, rng)
+}
+
+fn generate(g: &mut Generator<'_>, batch: &mut Batch, k: u64, contact_id: i64) {
+    let (ids, seed, now) = (g.ids, g.seed, g.now);
+    let next_conversation = &mut g.next_conversation;
+    let next_message = &mut g.next_message;
+    let mut rng = Rng::new(seed, k);
+    let (
+        Person {
+            name,
+            email,
+            phone: phone_number,
+        },
+        locale,
+        family_ascii,
+    ) = person_with_locale(&mut rng, k);
     let avatar_url = rng
         .chance(35)
         .then(|| format!("/avatars/{}.svg", rng.below(64)));
