@@ -60,6 +60,40 @@ export function addContact(
   return id;
 }
 
+/**
+ * Runs `contacts simulate` against the server under test for `seconds`: real
+ * traffic through the HTTP API, from another process. The contacts it creates
+ * are listed in `ids` as they arrive and removed after the test.
+ */
+export function simulate(baseURL: string, seconds: number): { ids: number[]; done: Promise<void> } {
+  const { spawn } = require('node:child_process');
+  const binary = process.env.CONTACTS_BIN ?? '../target/release/contacts';
+  const database = process.env.E2E_DATABASE_URL ?? 'sqlite:///tmp/contacts-e2e.db';
+  const child = spawn(
+    binary,
+    ['simulate', '--workspace', 'Demo', '--rate', '5', '--duration', String(seconds), '--url', baseURL, '--database-url', database],
+    { env: { ...process.env, RUST_LOG: 'error' } },
+  );
+  const ids: number[] = [];
+  let buffer = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      const id = Number(/^new contact (\d+)$/.exec(line)?.[1]);
+      if (id) {
+        ids.push(id);
+        created.push(id);
+      }
+    }
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('exit', (code: number) => (code === 0 ? resolve() : reject(new Error(`simulate exited with ${code}`))));
+  });
+  return { ids, done };
+}
+
 /** Deletes the contacts added by the test, through the server function the action bar uses. */
 export async function cleanUp(request: APIRequestContext) {
   const ids = created.splice(0);

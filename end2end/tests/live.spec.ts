@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { open, addContact, unique, row, cleanUp } from './helpers';
+import { open, addContact, unique, row, cleanUp, simulate } from './helpers';
 
 test.afterEach(async ({ request }) => cleanUp(request));
 
@@ -49,4 +49,25 @@ test('when the server cannot be reached, Live says so, backs off and recovers by
   await page.unroute(/\/api\/live_check/);
   await expect(status).toHaveText('Refreshing every 5 s', { timeout: 12_000 });
   await page.getByRole('switch', { name: 'Live', exact: true }).uncheck();
+});
+
+test('with Live on and the simulator running, new contacts and fresh last interactions appear', async ({ page, baseURL }) => {
+  await open(page);
+  const live = page.getByRole('switch', { name: 'Live', exact: true });
+  await live.check();
+  const { ids, done } = simulate(baseURL!, 8);
+  try {
+    await expect.poll(() => ids.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    // The simulated traffic is the newest there is: its people rise to the top.
+    const first = page.locator('tr.contact-row').first();
+    await expect(async () => {
+      const top = Number(await first.getAttribute('data-contact-id'));
+      expect(ids).toContain(top);
+    }).toPass({ timeout: 12_000 });
+    await expect(first.locator('td.col-date').nth(1)).toHaveText('just now');
+    await expect(page.locator('#contacts-total')).not.toHaveText(/of 1,200 contacts$/);
+  } finally {
+    await done;
+  }
+  await live.uncheck();
 });

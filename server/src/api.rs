@@ -194,6 +194,24 @@ impl FromRequestParts<ApiState> for Caller {
     }
 }
 
+/// An id from the path. One that is not a number names nothing: not found.
+struct Id(i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        match Path::<i64>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(Id(id)),
+            Err(_) => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Nothing in this workspace has that id.",
+            )),
+        }
+    }
+}
+
 /// A JSON body whose problems are answered as API errors.
 struct Body<T>(T);
 
@@ -465,7 +483,7 @@ async fn read(store: &SqlStore, workspace: &Workspace, id: i64) -> ApiResult<Api
 async fn read_contact(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<ApiContact>> {
     Ok(Json(read(&state.store, &workspace, id).await?))
 }
@@ -612,7 +630,7 @@ fn edit_changes(changes: &Map<String, Value>, defs: &[FieldDef]) -> ApiResult<Ve
 async fn update_contact(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Body(update): Body<ContactUpdate>,
 ) -> ApiResult<Json<ApiContact>> {
     let defs = state.store.contact_fields(workspace.id).await?;
@@ -658,7 +676,7 @@ async fn update_contact(
 async fn delete_contact(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<StatusCode> {
     let deleted = state
         .store
@@ -848,7 +866,7 @@ async fn create_conversation(
 async fn add_message(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Body(new): Body<NewMessage>,
 ) -> ApiResult<(StatusCode, Json<ApiMessage>)> {
     let body = message_body(&new.body)?;
@@ -903,7 +921,7 @@ async fn list_segments(
 async fn segment_contacts(
     State(state): State<ApiState>,
     Caller(workspace): Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<ContactList>> {
     let segments = state.store.segment_list(workspace.id).await?;

@@ -691,3 +691,21 @@ async fn the_simulator_brings_new_contacts_and_messages_through_the_api() {
     .await;
     assert!(refused.unwrap_err().contains("refused the API token"));
 }
+
+#[tokio::test]
+async fn an_id_that_is_no_number_is_not_found_in_json() {
+    let app = spawn_app().await;
+    let (_, token) = with_token(&app, "Acme").await;
+    for path in [
+        "/api/v1/contacts/9223372036854775808",
+        "/api/v1/contacts/abc",
+        "/api/v1/segments/1.5/contacts",
+    ] {
+        let (status, answer) = api(&app, Some(&token), "GET", path, None).await;
+        assert_eq!(
+            (status, code(&answer)),
+            (404, "not_found"),
+            "{path}: {answer}"
+        );
+    }
+}
