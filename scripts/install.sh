@@ -48,6 +48,11 @@ if [[ "${1:-}" == "--for-tests" ]]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   fi
+  # The HTTP API is checked against its OpenAPI document by schemathesis.
+  if ! schemathesis --version 2>/dev/null | grep -q "4\.32\.5"; then
+    say "Installing schemathesis"
+    python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+  fi
   stamp=end2end/node_modules/.installed-lock
   if [[ ! -f "$stamp" ]] || ! cmp -s end2end/package-lock.json "$stamp"; then
     say "Installing the end-to-end test packages"

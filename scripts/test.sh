@@ -21,11 +21,38 @@ cargo test -p app -p contacts
 step "Release build (server and WASM)"
 cargo leptos build --release
 
-step "End-to-end tests in Chromium"
-e2e_dir=$(mktemp -d)
-trap 'rm -rf "$e2e_dir"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export CONTACTS_BIN="$CARGO_TARGET_DIR/release/contacts"
+e2e_dir=$(mktemp -d)
+api_pid=""
+cleanup() {
+  if [[ -n "$api_pid" ]]; then kill "$api_pid" 2>/dev/null || true; fi
+  rm -rf "$e2e_dir"
+}
+trap cleanup EXIT
+
+step "HTTP API against its OpenAPI document (schemathesis)"
+api_db="sqlite://$e2e_dir/api.db"
+RUST_LOG=error "$CONTACTS_BIN" seed --contacts 50 --workspace API --database-url "$api_db" >/dev/null
+api_token=$(RUST_LOG=error "$CONTACTS_BIN" token create --workspace API --database-url "$api_db" 2>/dev/null)
+api_port=$(free_port)
+RUST_LOG=error "$CONTACTS_BIN" serve --addr "127.0.0.1:$api_port" --database-url "$api_db" \
+  --site-root "$ROOT/target/site" >"$e2e_dir/api.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 50); do
+  curl -fs "http://127.0.0.1:$api_port/healthz" >/dev/null && break
+  sleep 0.2
+done
+# A fixed seed: the same cases on every run, so a failure reproduces.
+schemathesis run "http://127.0.0.1:$api_port/api/v1/openapi.json" \
+  --header "Authorization: Bearer $api_token" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --max-examples 40 --workers 1 --request-timeout 10 --seed 1 --no-color
+kill "$api_pid"
+api_pid=""
+
+step "End-to-end tests in Chromium"
 export E2E_DATABASE_URL="sqlite://$e2e_dir/e2e.db"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
-export E2E_PORT="${E2E_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+export E2E_PORT="${E2E_PORT:-$(free_port)}"
 (cd end2end && npx playwright test)

@@ -565,19 +565,49 @@ struct ContactUpdate {
     /// `campaign_opt_in`, and `fields` by key; null or "" clears a value.
     #[schema(value_type = Object)]
     changes: Map<String, Value>,
+    /// Optional: the values the caller saw, by the same keys. Then, as with
+    /// inline edits, a contact changed since `version` is still saved when
+    /// these fields hold what the caller saw; without them, any change is a conflict.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    expected: Map<String, Value>,
+}
+
+/// How the API names a contact's value: as in the body (`email`, `fields.plan`).
+fn field_name(field: EditField, defs: &[FieldDef]) -> String {
+    match field {
+        EditField::Custom(id) => defs
+            .iter()
+            .find(|d| d.id == id)
+            .map_or_else(|| "fields".into(), |d| format!("fields.{}", d.key)),
+        field => field.key(),
+    }
 }
 
 /// What no stored value can be (values never hold NUL): with it as the value
 /// the caller "saw", any change since their version is a conflict.
 const UNSEEN: &str = "\0";
 
-fn edit_changes(changes: &Map<String, Value>, defs: &[FieldDef]) -> ApiResult<Vec<FieldChange>> {
+/// The value the caller saw, as stored: empty is none; never seen is `UNSEEN`.
+fn seen(value: Option<&Value>) -> Option<String> {
+    match value {
+        None => Some(UNSEEN.to_string()),
+        Some(value) => Some(raw_value(value)).filter(|v| !v.trim().is_empty()),
+    }
+}
+
+fn edit_changes(
+    changes: &Map<String, Value>,
+    expected: &Map<String, Value>,
+    defs: &[FieldDef],
+) -> ApiResult<Vec<FieldChange>> {
     let mut out = Vec::new();
-    let change = |field: EditField, value: &Value| FieldChange {
+    let change = |field: EditField, value: &Value, saw: Option<&Value>| FieldChange {
         field,
-        expected: Some(UNSEEN.to_string()),
+        expected: seen(saw),
         value: raw_value(value),
     };
+    let expected_fields = expected.get("fields").and_then(Value::as_object);
     for (key, value) in changes {
         let field = match key.as_str() {
             "name" => EditField::Name,
@@ -593,7 +623,12 @@ fn edit_changes(changes: &Map<String, Value>, defs: &[FieldDef]) -> ApiResult<Ve
                     ));
                 };
                 for (key, value) in fields {
-                    out.push(change(EditField::Custom(field_def(defs, key)?.id), value));
+                    let saw = expected_fields.and_then(|f| f.get(key));
+                    out.push(change(
+                        EditField::Custom(field_def(defs, key)?.id),
+                        value,
+                        saw,
+                    ));
                 }
                 continue;
             }
@@ -604,7 +639,7 @@ fn edit_changes(changes: &Map<String, Value>, defs: &[FieldDef]) -> ApiResult<Ve
                 ))
             }
         };
-        out.push(change(field, value));
+        out.push(change(field, value, expected.get(key)));
     }
     if out.is_empty() || out.len() > MAX_CHANGES {
         return Err(ApiError::invalid(
@@ -634,17 +669,10 @@ async fn update_contact(
     Body(update): Body<ContactUpdate>,
 ) -> ApiResult<Json<ApiContact>> {
     let defs = state.store.contact_fields(workspace.id).await?;
-    let clean = edit_changes(&update.changes, &defs)?
+    let clean = edit_changes(&update.changes, &update.expected, &defs)?
         .iter()
         .map(|c| {
-            let key = match c.field {
-                EditField::Custom(id) => defs
-                    .iter()
-                    .find(|d| d.id == id)
-                    .map_or_else(|| "fields".into(), |d| format!("fields.{}", d.key)),
-                field => field.key(),
-            };
-            validate::change(&defs, c).map_err(|p| ApiError::invalid(key, p))
+            validate::change(&defs, c).map_err(|p| ApiError::invalid(field_name(c.field, &defs), p))
         })
         .collect::<ApiResult<Vec<_>>>()?;
     match state
@@ -654,7 +682,7 @@ async fn update_contact(
     {
         SaveOutcome::Saved(_) => Ok(Json(read(&state.store, &workspace, id).await?)),
         SaveOutcome::Conflict { field, .. } => Err(ApiError {
-            field: Some(field.key()),
+            field: Some(field_name(field, &defs)),
             ..ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict",

@@ -170,6 +170,37 @@ async fn contacts_are_created_read_updated_and_deleted_with_the_edit_rules() {
     .await;
     assert_eq!((status, code(&conflict)), (409, "conflict"), "{conflict}");
     assert_eq!(conflict["error"]["field"], "name");
+    // With the values it saw, the old version saves a field nobody else
+    // changed, as inline edits do; a field someone changed still conflicts.
+    let (status, merged) = api(
+        &app,
+        t,
+        "PATCH",
+        &format!("/api/v1/contacts/{id}"),
+        Some(
+            json!({ "version": version, "changes": { "name": "Jürgen M." },
+                     "expected": { "name": "Jürgen Müller" } }),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, &merged["name"]),
+        (200, &json!("Jürgen M.")),
+        "{merged}"
+    );
+    let (status, conflict) = api(
+        &app,
+        t,
+        "PATCH",
+        &format!("/api/v1/contacts/{id}"),
+        Some(
+            json!({ "version": version, "changes": { "fields": { "plan": "Pro" } },
+                     "expected": { "fields": { "plan": "Pro" } } }),
+        ),
+    )
+    .await;
+    assert_eq!((status, code(&conflict)), (409, "conflict"), "{conflict}");
+    assert_eq!(conflict["error"]["field"], "fields.plan");
 
     let (status, _) = api(&app, t, "DELETE", &format!("/api/v1/contacts/{id}"), None).await;
     assert_eq!(status, 204);
