@@ -351,14 +351,13 @@ async fn another_workspaces_ids_answer_like_missing_ones() {
     let other = app.workspace("Other").await;
     let theirs = contact(&app.pool, other, "Their Contact", None, None, 1).await;
     let conversation = common::conversation(&app.pool, other, theirs).await;
-    let segment: (i64,) = sqlx::query_as(
-        "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
-         VALUES (?, 'Theirs', '{\"join\":\"all\",\"conditions\":[]}', 0, 0) RETURNING id",
+    let segment = (common::segment(
+        &app.pool,
+        other,
+        "Theirs",
+        r#"{"join":"all","conditions":[]}"#,
     )
-    .bind(other)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    .await,);
     let t = Some(token.as_str());
     let edit = json!({ "version": 1, "changes": { "name": "Mine now" } });
     let routes = |contact: i64, conversation: i64, segment: i64| {
@@ -537,15 +536,7 @@ async fn lists_take_the_pages_search_filter_sort_and_segments() {
     )
     .await;
     assert_eq!(filtered["total"], 1, "{filtered}");
-    let segment: (i64,) = sqlx::query_as(
-        "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
-         VALUES (?, 'Zoes', ?, 0, 0) RETURNING id",
-    )
-    .bind(ws)
-    .bind(&f)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let segment = (common::segment(&app.pool, ws, "Zoes", &f).await,);
     let (_, segments) = api(&app, t, "GET", "/api/v1/segments", None).await;
     assert_eq!(
         segments["segments"],

@@ -783,11 +783,13 @@ async fn segment_url(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
     Ok(format!("/contacts?segment={id}"))
 }
 
-/// "1,234" from the footer's "Showing 1–10 of 1,234 contacts".
+/// "1,234" from the footer's "Showing 1–10 of 1,234 contacts"; "?" when the
+/// footer has no total (it is being counted apart).
 fn footer_total(html: &str) -> String {
     html.split("id=\"contacts-total\"")
         .nth(1)
-        .and_then(|rest| rest.split(" of ").nth(1))
+        .and_then(|rest| rest.split("</td>").next())
+        .and_then(|cell| cell.split(" of ").nth(1))
         .and_then(|rest| rest.split(' ').next())
         .unwrap_or("?")
         .to_string()
@@ -802,6 +804,8 @@ mod tests {
         let html =
             r#"<td id="contacts-total" class="table-total">Showing 1–10 of 1,234 contacts</td>"#;
         assert_eq!(footer_total(html), "1,234");
+        let counting = r#"<td id="contacts-total">Showing 1–10 · counting…</td></tr></tfoot> of the rest"#;
+        assert_eq!(footer_total(counting), "?");
     }
 
     #[test]

@@ -98,21 +98,17 @@ impl SqlStore {
 
     /// The workspace a live token belongs to.
     pub async fn token_workspace(&self, token: &str) -> Result<Option<Workspace>, StoreError> {
-        let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
-            "SELECT w.id, w.name, w.contact_count, w.change_seq FROM api_tokens t \
-             JOIN workspaces w ON w.id = t.workspace_id \
-             WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT workspace_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
         )
         .bind(app::accounts::secret::token_hash(token))
         .fetch_optional(&self.pool)
         .await
         .map_err(store_error)?;
-        Ok(row.map(|(id, name, contact_count, change_seq)| Workspace {
-            id,
-            name,
-            contact_count,
-            change_seq,
-        }))
+        match row {
+            Some((id,)) => app::store::ContactStore::workspace(self, id).await,
+            None => Ok(None),
+        }
     }
 
     /// Adds a contact with its values in one transaction; returns its id.

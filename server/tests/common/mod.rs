@@ -283,3 +283,18 @@ pub async fn version(pool: &SqlitePool, id: i64) -> Option<i64> {
         .expect("version")
         .map(|(v,)| v)
 }
+
+/// Saves a segment with this filter definition (JSON) and returns its id.
+pub async fn segment(pool: &SqlitePool, ws: i64, name: &str, definition: &str) -> i64 {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
+         VALUES (?, ?, ?, 0, 0) RETURNING id",
+    )
+    .bind(ws)
+    .bind(name)
+    .bind(definition)
+    .fetch_one(pool)
+    .await
+    .expect("segment");
+    id
+}
