@@ -804,7 +804,8 @@ mod tests {
         let html =
             r#"<td id="contacts-total" class="table-total">Showing 1–10 of 1,234 contacts</td>"#;
         assert_eq!(footer_total(html), "1,234");
-        let counting = r#"<td id="contacts-total">Showing 1–10 · counting…</td></tr></tfoot> of the rest"#;
+        let counting =
+            r#"<td id="contacts-total">Showing 1–10 · counting…</td></tr></tfoot> of the rest"#;
         assert_eq!(footer_total(counting), "?");
     }
 
