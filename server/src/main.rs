@@ -107,6 +107,9 @@ enum Command {
         /// Folder with the release build, whose download sizes are reported.
         #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
         site_root: String,
+        /// Only these parts, comma-separated: pages, compare, saves, bulk, size.
+        #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(bench::PARTS))]
+        only: Vec<String>,
     },
 }
 
@@ -395,12 +398,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             contacts,
             iterations,
             site_root,
+            only,
         } => {
             let table = bench::run(&bench::BenchOptions {
                 contacts,
                 iterations,
                 database_url: cli.database_url,
                 site_root: site_root.into(),
+                only,
             })
             .await?;
             println!("{table}");

@@ -17,7 +17,18 @@ pub struct BenchOptions {
     pub database_url: Option<String>,
     /// Where the release build's WASM, JS and CSS are, for their sizes.
     pub site_root: std::path::PathBuf,
+    /// Only these parts (`pages`, `compare`, `saves`, `bulk`, `size`); all when empty.
+    pub only: Vec<String>,
 }
+
+impl BenchOptions {
+    fn runs(&self, part: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|p| p == part)
+    }
+}
+
+/// The parts of the benchmark, for `--only`.
+pub const PARTS: [&str; 5] = ["pages", "compare", "saves", "bulk", "size"];
 
 #[derive(Debug, Clone)]
 pub struct Timing {
@@ -253,7 +264,7 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         "| operation (full SSR of the page) | URL | p50 ms | p95 ms | p99 ms | total shown | total apart (count_contacts) p50 / p95 ms |\n",
     );
     out.push_str("|---|---|---:|---:|---:|---:|---:|\n");
-    for (label, uri) in cases {
+    for (label, uri) in cases.into_iter().filter(|_| opts.runs("pages")) {
         let t = time_get(&app, &uri, opts.iterations).await?;
         let count = match t.count {
             Some((p50, p95)) => format!("{p50:.2} / {p95:.2}"),
@@ -267,16 +278,20 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         eprint!("{line}");
         out.push_str(&line);
     }
-    out.push_str(&compare(&compared_store, &app_pool, opts.iterations, &rare, middle).await?);
+    if opts.runs("compare") {
+        out.push_str(&compare(&compared_store, &app_pool, opts.iterations, &rare, middle).await?);
+    }
     out.push_str(
         "\n| write or check (server function) | p50 ms | p95 ms | p99 ms | response bytes |\n",
     );
     out.push_str("|---|---:|---:|---:|---:|\n");
-    for line in writes(&app, &app_pool, opts.iterations).await? {
+    for line in writes(&app, &app_pool, opts).await? {
         eprint!("{line}");
         out.push_str(&line);
     }
-    out.push_str(&size::report(&opts.site_root, "contacts"));
+    if opts.runs("size") {
+        out.push_str(&size::report(&opts.site_root, "contacts"));
+    }
     Ok(out)
 }
 
@@ -617,8 +632,9 @@ fn row(label: &str, mut samples: Vec<f64>, bytes: usize) -> String {
 async fn writes(
     app: &axum::Router,
     pool: &sqlx::SqlitePool,
-    iterations: usize,
+    opts: &BenchOptions,
 ) -> Result<Vec<String>, DbError> {
+    let iterations = opts.iterations;
     use app::contacts::{bulk_delete::DeleteContacts, inline_edit::SaveContact, live::LiveCheck};
     use leptos::server_fn::ServerFn;
     let fail = |what: &str, status: u16| {
@@ -630,7 +646,11 @@ async fn writes(
     // the value read just before (as the browser would send it).
     let mut samples = Vec::new();
     let mut size = 0;
-    let saves = iterations * 10;
+    let saves = if opts.runs("saves") {
+        iterations * 10
+    } else {
+        0
+    };
     for i in 0..saves {
         let (id, email): (i64, Option<String>) = sqlx::query_as(
             "SELECT id, email FROM contacts WHERE id >= (SELECT MAX(id) FROM contacts) * ? / ? ORDER BY id LIMIT 1",
@@ -651,18 +671,23 @@ async fn writes(
         samples.push(ms);
         size = bytes;
     }
-    lines.push(row("inline save (email)", samples, size));
+    if opts.runs("saves") {
+        lines.push(row("inline save (email)", samples, size));
 
-    let mut samples = Vec::new();
-    for _ in 0..iterations * 5 {
-        let (ms, status, bytes) = post(app, LiveCheck::PATH, "{}".into()).await;
-        if status != 200 {
-            return Err(fail("a live check", status));
+        let mut samples = Vec::new();
+        for _ in 0..iterations * 5 {
+            let (ms, status, bytes) = post(app, LiveCheck::PATH, "{}".into()).await;
+            if status != 200 {
+                return Err(fail("a live check", status));
+            }
+            samples.push(ms);
+            size = bytes;
         }
-        samples.push(ms);
-        size = bytes;
+        lines.push(row("Live check, nothing changed", samples, size));
     }
-    lines.push(row("Live check, nothing changed", samples, size));
+    if !opts.runs("bulk") {
+        return Ok(lines);
+    }
 
     lines.push(export_all(app, pool).await?);
     lines.extend(import_rows(app, 100_000).await?);
