@@ -152,6 +152,18 @@ async fn one_and_two_character_searches_match_substrings_like_a_scan_would() {
     }
 }
 
+/// "İ" folds to two characters, so "İİ" is too long for one short term and too
+/// short for trigrams: it is still found, by the folded columns.
+#[tokio::test]
+async fn a_short_search_that_folds_longer_is_still_found() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    contact(&app.pool, ws, "İİ Yılmaz", None, None, 1).await;
+    contact(&app.pool, ws, "Ii Other", None, None, 2).await;
+    assert_eq!(search(&app, "İİ").await.0, ["İİ Yılmaz"]);
+    assert_eq!(search(&app, "İ").await.0, ["İİ Yılmaz"]);
+}
+
 /// The short index follows the app's own writes: an edited name is found by
 /// its new pairs and no longer by its old ones, and a deleted contact is gone.
 #[tokio::test]
