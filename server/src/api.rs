@@ -57,9 +57,8 @@ pub fn router(store: SqlStore, max_body_bytes: usize) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1", any(unknown_route))
         .route("/api/v1/{*rest}", any(unknown_route))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            max_body_bytes,
-        ))
+        // Enforced by the body extractor, so a body too large gets the API's JSON error.
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
         .with_state(ApiState { store })
 }
 
@@ -538,6 +537,7 @@ fn checked_contact(new: NewContact, defs: &[FieldDef]) -> ApiResult<CreatedConta
     responses(
         (status = 201, description = "Created", body = ApiContact),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not sent as JSON", body = ErrorBody),
         (status = 422, description = "A value breaks its field's rules: `field` names it", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -656,6 +656,7 @@ fn edit_changes(
     responses(
         (status = 200, description = "Saved; the contact as it is now", body = ApiContact),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not sent as JSON", body = ErrorBody),
         (status = 422, description = "A value breaks its field's rules: `field` names it", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -800,6 +801,7 @@ fn message_body(raw: &str) -> ApiResult<String> {
     responses(
         (status = 201, description = "Opened, for the contact found by email or phone (or created)", body = OpenedConversation),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not sent as JSON", body = ErrorBody),
         (status = 422, description = "A value breaks its field's rules: `field` names it", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -886,6 +888,7 @@ async fn create_conversation(
     responses(
         (status = 201, description = "Added; it is now the contact's last interaction", body = ApiMessage),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not sent as JSON", body = ErrorBody),
         (status = 422, description = "A value breaks its field's rules: `field` names it", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),

@@ -332,6 +332,9 @@ async fn invalid_bodies_get_json_errors_that_name_the_field() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    let huge = json!({ "name": "A", "fields": { "notes": "x".repeat(3 * 1024 * 1024) } });
+    let (status, answer) = api(&app, t, "POST", "/api/v1/contacts", Some(huge)).await;
+    assert_eq!((status, code(&answer)), (413, "too_large"), "{answer}");
     let (status, answer) = api(&app, t, "GET", "/api/v1/contacts?f=%7Bnope", None).await;
     assert_eq!(
         (status, answer["error"]["field"].as_str()),
