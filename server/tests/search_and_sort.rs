@@ -451,6 +451,39 @@ async fn common_term_pages(app: TestApp) {
     }
 }
 
+/// A common term is counted in its index when its workspace is the only one
+/// with contacts, and by visiting the contacts otherwise: both exact.
+#[tokio::test]
+async fn a_common_terms_total_is_exact_alone_and_beside_another_workspace() {
+    // Counted every time: a remembered total would hide which way it was counted.
+    let app = spawn_app_with(|store| store.without_count_cache()).await;
+    let acme = app.workspace("Acme").await;
+    let insert = |ws: i64, n: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) \
+                 INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at) \
+                 SELECT ?, 'Maria ' || i, 'maria ' || i, '#000', i, i FROM n",
+            )
+            .bind(n)
+            .bind(ws)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    insert(acme, 2_300).await;
+    for term in ["maria", "ar"] {
+        assert_eq!(search(&app, term).await.1, 2_300, "{term} alone");
+    }
+    let other = app.workspace("Other").await;
+    insert(other, 2_500).await;
+    for term in ["maria", "ar"] {
+        assert_eq!(search(&app, term).await.1, 2_300, "{term} beside another");
+    }
+}
+
 /// In a workspace too big to count with every page, a page whose total needs a
 /// count comes without it, and `count_contacts` answers it separately; totals
 /// that cost nothing still come with the page.
