@@ -351,11 +351,7 @@ fn list_query(params: &HashMap<String, String>) -> ApiResult<ListQuery> {
             )
         })?;
     }
-    let mut map = leptos_router::params::ParamsMap::new();
-    for (key, value) in params {
-        map.insert(key.clone(), value.clone());
-    }
-    Ok(ContactsUrl::from_params(&map).list_query())
+    Ok(ContactsUrl::from_pairs(params.clone()).list_query())
 }
 
 async fn list_page(

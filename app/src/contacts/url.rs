@@ -23,6 +23,15 @@ pub struct ContactsUrl {
 }
 
 impl ContactsUrl {
+    /// The state from decoded query pairs (the API's parameters, a link's query).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut params = ParamsMap::new();
+        for (key, value) in pairs {
+            params.insert(key, value);
+        }
+        Self::from_params(&params)
+    }
+
     pub fn from_params(params: &ParamsMap) -> Self {
         let page = params
             .get("page")

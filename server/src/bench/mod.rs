@@ -44,13 +44,9 @@ pub struct Timing {
 
 /// The list query a page URL asks for, as the page reads it.
 fn list_query_of(uri: &str) -> app::domain::ListQuery {
-    let mut params = leptos_router::params::ParamsMap::new();
-    if let Some((_, query)) = uri.split_once('?') {
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            params.insert(key.into_owned(), value.into_owned());
-        }
-    }
-    app::contacts::url::ContactsUrl::from_params(&params).list_query()
+    let query = uri.split_once('?').map_or("", |(_, q)| q);
+    let pairs = form_urlencoded::parse(query.as_bytes()).into_owned();
+    app::contacts::url::ContactsUrl::from_pairs(pairs).list_query()
 }
 
 /// The value at quantile `q` (0..=1) of sorted samples, in milliseconds.

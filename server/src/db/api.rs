@@ -148,17 +148,7 @@ impl SqlStore {
             Some(id) => (id, false),
             None => (insert_contact(&mut tx, workspace, contact).await?, true),
         };
-        let (conversation,): (i64,) = sqlx::query_as(
-            "INSERT INTO conversations (workspace_id, contact_id, status, created_at) \
-             VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(workspace)
-        .bind(contact_id)
-        .bind(status)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(store_error)?;
+        let conversation = insert_conversation(&mut tx, workspace, contact_id, status, now).await?;
         // A new conversation is activity: Live mode and "has conversations" see it.
         sqlx::query("UPDATE workspaces SET change_seq = change_seq + 1 WHERE id = ?")
             .bind(workspace)
@@ -191,30 +181,7 @@ impl SqlStore {
             return Ok(None);
         };
         let now = now_ms();
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO messages (conversation_id, direction, body, created_at) \
-             VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(conversation)
-        .bind(if incoming { "incoming" } else { "outgoing" })
-        .bind(body)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(store_error)?;
-        sqlx::query("UPDATE conversations SET last_message_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(conversation)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        // The contacts row's trigger moves the change counter for Live mode.
-        sqlx::query("UPDATE contacts SET last_interaction_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(contact_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        let id = insert_message(&mut tx, conversation, contact_id, incoming, body, now).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Some(PostedMessage {
             id,
@@ -249,7 +216,67 @@ impl SqlStore {
     }
 }
 
-async fn insert_contact(
+/// A new conversation of a contact, without messages yet.
+pub(super) async fn insert_conversation(
+    conn: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    contact_id: i64,
+    status: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO conversations (workspace_id, contact_id, status, created_at) \
+         VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(workspace)
+    .bind(contact_id)
+    .bind(status)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    Ok(id)
+}
+
+/// A message of a conversation, which becomes its latest and the contact's
+/// last interaction. Returns the message's id.
+pub(super) async fn insert_message(
+    conn: &mut sqlx::SqliteConnection,
+    conversation: i64,
+    contact_id: i64,
+    incoming: bool,
+    body: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO messages (conversation_id, direction, body, created_at) \
+         VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(conversation)
+    .bind(if incoming { "incoming" } else { "outgoing" })
+    .bind(body)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    sqlx::query("UPDATE conversations SET last_message_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(conversation)
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    // The contacts row's trigger moves the change counter for Live mode.
+    sqlx::query("UPDATE contacts SET last_interaction_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    Ok(id)
+}
+
+/// A new contact with its folded copies (names, emails, phone digits).
+pub(super) async fn insert_contact(
     conn: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
     new: &CreatedContact,

@@ -619,9 +619,7 @@ impl SqlStore {
         }
         Ok(n)
     }
-}
 
-impl SqlStore {
     /// A search alone in the only workspace that has contacts is counted in its
     /// index, without visiting the contacts: the index holds exactly the
     /// contacts of the database ("li" at a million: 41 ms instead of 183).
@@ -659,24 +657,7 @@ impl SqlStore {
         .map_err(store_error)?;
         Ok(Some(n))
     }
-}
 
-/// What a total is remembered by. Every change to a contact bumps the
-/// workspace's counter (triggers), so a total is reused only while nothing
-/// changed. The minute is part of the key because "in the last N days" moves
-/// with the clock.
-fn count_key(workspace: &Workspace, matching: &Matching, only_with_conversations: bool) -> String {
-    format!(
-        "{}|{}|{}|{}|{}",
-        workspace.id,
-        workspace.change_seq,
-        matching.now / 60_000,
-        only_with_conversations,
-        matching.key
-    )
-}
-
-impl SqlStore {
     fn remembered(&self, key: &str) -> Option<i64> {
         self.counts.as_ref()?.lock().ok()?.get(key).copied()
     }
@@ -704,6 +685,21 @@ impl SqlStore {
         }
         Ok(self.remembered(&count_key(workspace, matching, false)))
     }
+}
+
+/// What a total is remembered by. Every change to a contact bumps the
+/// workspace's counter (triggers), so a total is reused only while nothing
+/// changed. The minute is part of the key because "in the last N days" moves
+/// with the clock.
+fn count_key(workspace: &Workspace, matching: &Matching, only_with_conversations: bool) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        workspace.id,
+        workspace.change_seq,
+        matching.now / 60_000,
+        only_with_conversations,
+        matching.key
+    )
 }
 
 /// A sort by a custom field that an index can answer: the field's values in
@@ -990,13 +986,7 @@ impl ContactStore for SqlStore {
             .columns(workspace.id, &schema)
             .await
             .map_err(store_error)?;
-        let segments: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, name FROM segments WHERE workspace_id = ? ORDER BY name COLLATE NOCASE, id",
-        )
-        .bind(workspace.id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(store_error)?;
+        let segments = self.segment_list(workspace.id).await?;
         let matching = self.matching(workspace.id, query, schema, now).await?;
         let records: Vec<ContactRecord> = if matching.broken {
             Vec::new()

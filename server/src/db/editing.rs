@@ -352,45 +352,20 @@ pub async fn add_contact(
         .await?;
     let (workspace_id,) = workspace_id
         .ok_or_else(|| super::DbError::Invalid(format!("no workspace named {workspace:?}")))?;
-    let now = now_ms();
-    let color = crate::seed::avatar_color(&name);
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
-         last_interaction_at, name_fold, email_fold, phone_digits) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(workspace_id)
-    .bind(&name)
-    .bind(&email)
-    .bind(&phone)
-    .bind(color)
-    .bind(now)
-    .bind(now)
-    .bind(new.message.map(|_| now))
-    .bind(fold_for(Kind::Text, &name))
-    .bind(email.as_deref().map(|e| fold_for(Kind::Text, e)))
-    .bind(phone.as_deref().map(digits))
-    .fetch_one(&mut *tx)
-    .await?;
+    let contact = super::api::CreatedContact {
+        name,
+        email,
+        phone,
+        avatar_url: None,
+        campaign_opt_in: false,
+        fields: Vec::new(),
+    };
+    let id = super::api::insert_contact(&mut tx, workspace_id, &contact).await?;
     if let Some(body) = new.message {
-        let (conversation,): (i64,) = sqlx::query_as(
-            "INSERT INTO conversations (workspace_id, contact_id, status, created_at, last_message_at) \
-             VALUES (?, ?, 'open', ?, ?) RETURNING id",
-        )
-        .bind(workspace_id)
-        .bind(id)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO messages (conversation_id, direction, body, created_at) VALUES (?, 'incoming', ?, ?)",
-        )
-        .bind(conversation)
-        .bind(body)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let now = now_ms();
+        let conversation =
+            super::api::insert_conversation(&mut tx, workspace_id, id, "open", now).await?;
+        super::api::insert_message(&mut tx, conversation, id, true, body, now).await?;
     }
     tx.commit().await?;
     Ok(id)

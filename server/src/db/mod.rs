@@ -39,6 +39,9 @@ pub enum DbError {
     Invalid(String),
     #[error(transparent)]
     Query(#[from] sqlx::Error),
+    /// A write shared with the app's store failed (operator commands reuse them).
+    #[error(transparent)]
+    Store(#[from] app::store::StoreError),
 }
 
 /// Opens (creating if needed) the database at `url` and brings its schema up to date.
