@@ -18,6 +18,11 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 step "Unit and integration tests (SQLite)"
 cargo test -p app -p contacts
 
+step "Integration and property tests (PostgreSQL)"
+source "$ROOT/scripts/postgres.sh"
+cargo test -p contacts --tests
+unset CONTACTS_TEST_POSTGRES
+
 step "Release build (server and WASM)"
 cargo leptos build --release
 

@@ -271,6 +271,14 @@ impl Schema {
             return Err(ConditionError::WrongOperator(c.op.label().into()));
         }
         let bad = |m: &str| Err(ConditionError::BadValue(m.into()));
+        let nul = match &c.value {
+            Value::Text(t) => t.contains('\0'),
+            Value::List(items) => items.iter().any(|i| i.contains('\0')),
+            _ => false,
+        };
+        if nul {
+            return bad(crate::validate::NUL_PROBLEM);
+        }
         match (c.op, &c.value) {
             (Op::IsEmpty | Op::IsNotEmpty, _) => {}
             (Op::InLastDays | Op::MoreThanDaysAgo, Value::Days(n)) if *n <= 36_500 => {}

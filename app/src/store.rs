@@ -21,6 +21,10 @@ pub enum StoreError {
     /// A name that must be unique is taken.
     #[error("duplicate: {0}")]
     Duplicate(String),
+    /// Text no database may hold (a NUL character), caught by the database
+    /// where no rule of ours caught it first.
+    #[error("text with a NUL character: {0}")]
+    Unstorable(String),
     /// A filter condition (by position) that cannot run, with the reason.
     #[error("invalid filter condition {0}: {1}")]
     InvalidCondition(usize, crate::filter::ConditionError),
@@ -218,6 +222,10 @@ impl From<StoreError> for AppError {
             StoreError::Internal(detail) => {
                 tracing::error!(%detail, "storage failure");
                 AppError::Internal
+            }
+            StoreError::Unstorable(detail) => {
+                tracing::info!(%detail, "refused text with a NUL character");
+                AppError::invalid("text", crate::validate::NUL_PROBLEM)
             }
             StoreError::Duplicate(name) => {
                 AppError::invalid("name", format!("A segment named “{name}” already exists."))

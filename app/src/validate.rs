@@ -15,14 +15,16 @@ pub const MAX_URL_CHARS: usize = 2_048;
 /// A message for the person who typed the value.
 pub type Problem = String;
 
+/// What a person reads about text with a NUL character, which PostgreSQL
+/// cannot store: it is refused on every backend alike.
+pub const NUL_PROBLEM: &str =
+    "This text contains an invisible control character (NUL). Remove it and try again.";
+
 /// Text that every store can keep: no NUL character, within a length.
 fn text(raw: &str, max: usize) -> Result<String, Problem> {
     let value = raw.trim();
     if value.contains('\0') {
-        return Err(
-            "This text contains an invisible control character (NUL). Remove it and try again."
-                .into(),
-        );
+        return Err(NUL_PROBLEM.into());
     }
     if value.chars().count() > max {
         return Err(format!("Keep this under {max} characters."));

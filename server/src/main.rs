@@ -416,7 +416,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Seeds the demo workspace into an empty database, and the demo accounts when
 /// there are no accounts yet.
-async fn seed_demo(pool: &sqlx::SqlitePool) -> Result<(), Box<dyn std::error::Error>> {
+async fn seed_demo(pool: &sqlx::AnyPool) -> Result<(), Box<dyn std::error::Error>> {
     let (workspaces,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workspaces")
         .fetch_one(pool)
         .await?;

@@ -374,7 +374,7 @@ async fn agents_are_refused_admin_actions_and_nothing_changes() {
     let (app, ws, id) = setup().await;
     let segment: (i64,) = sqlx::query_as(
         "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
-         VALUES (?, 'Kept', '{\"join\":\"all\",\"conditions\":[]}', 0, 0) RETURNING id",
+         VALUES ($1, 'Kept', '{\"join\":\"all\",\"conditions\":[]}', 0, 0) RETURNING id",
     )
     .bind(ws)
     .fetch_one(&app.pool)
@@ -445,7 +445,7 @@ async fn another_workspaces_ids_are_not_found_and_nothing_changes() {
     let foreign = contact(&app.pool, other, "Foreign", None, None, 1).await;
     let segment: (i64,) = sqlx::query_as(
         "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
-         VALUES (?, 'Theirs', '{\"join\":\"all\",\"conditions\":[]}', 0, 0) RETURNING id",
+         VALUES ($1, 'Theirs', '{\"join\":\"all\",\"conditions\":[]}', 0, 0) RETURNING id",
     )
     .bind(other)
     .fetch_one(&app.pool)
@@ -489,13 +489,13 @@ async fn another_workspaces_ids_are_not_found_and_nothing_changes() {
         .unwrap();
     assert_eq!(res.status(), 404, "not a member there");
     let (name, v): (String, i64) =
-        sqlx::query_as("SELECT name, version FROM contacts WHERE id = ?")
+        sqlx::query_as("SELECT name, version FROM contacts WHERE id = $1")
             .bind(foreign)
             .fetch_one(&app.pool)
             .await
             .unwrap();
     assert_eq!((name.as_str(), v), ("Foreign", 1), "untouched");
-    let (segment_name,): (String,) = sqlx::query_as("SELECT name FROM segments WHERE id = ?")
+    let (segment_name,): (String,) = sqlx::query_as("SELECT name FROM segments WHERE id = $1")
         .bind(segment.0)
         .fetch_one(&app.pool)
         .await
@@ -677,7 +677,7 @@ async fn a_person_in_two_workspaces_switches_and_sees_only_the_one_in_use() {
 async fn removing_someone_from_a_workspace_signs_them_out_of_it() {
     let (app, ws, _) = setup().await;
     let email = app.sign_in(ws, Role::Agent).await;
-    sqlx::query("DELETE FROM memberships WHERE user_id = (SELECT id FROM users WHERE email = ?)")
+    sqlx::query("DELETE FROM memberships WHERE user_id = (SELECT id FROM users WHERE email = $1)")
         .bind(&email)
         .execute(&app.pool)
         .await
@@ -731,7 +731,7 @@ async fn another_workspaces_fields_and_segments_answer_exactly_like_missing_ones
     let field = common::field_def(&app.pool, other, "secret_plan", "text", &[]).await;
     let (segment,): (i64,) = sqlx::query_as(
         "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
-         VALUES (?, 'Their secret segment', '{\"join\":\"all\",\"conditions\":[]}', 0, 0) RETURNING id",
+         VALUES ($1, 'Their secret segment', '{\"join\":\"all\",\"conditions\":[]}', 0, 0) RETURNING id",
     )
     .bind(other)
     .fetch_one(&app.pool)

@@ -398,7 +398,7 @@ async fn another_workspaces_ids_answer_like_missing_ones() {
     assert_eq!(list["total"], 0);
     let (_, segments) = api(&app, t, "GET", "/api/v1/segments", None).await;
     assert_eq!(segments["segments"], json!([]));
-    let name: (String,) = sqlx::query_as("SELECT name FROM contacts WHERE id = ?")
+    let name: (String,) = sqlx::query_as("SELECT name FROM contacts WHERE id = $1")
         .bind(theirs)
         .fetch_one(&app.pool)
         .await
@@ -572,13 +572,7 @@ async fn the_token_command_creates_lists_and_revokes() {
     let app = spawn_app().await;
     app.workspace("Acme").await;
     let bin = env!("CARGO_BIN_EXE_contacts");
-    let db = app
-        .pool
-        .connect_options()
-        .get_filename()
-        .display()
-        .to_string();
-    let url = format!("sqlite://{db}");
+    let url = app.db.url.clone();
     let run = |args: &[&str]| {
         std::process::Command::new(bin)
             .args(args)
@@ -691,7 +685,7 @@ async fn the_simulator_brings_new_contacts_and_messages_through_the_api() {
     assert_eq!(list["total"], report.new_contacts.len());
     let (messages,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         WHERE c.workspace_id = ?",
+         WHERE c.workspace_id = $1",
     )
     .bind(ws)
     .fetch_one(&app.pool)

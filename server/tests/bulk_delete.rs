@@ -145,13 +145,23 @@ async fn a_delete_that_fails_midway_deletes_nothing() {
         all.push(contact(&app.pool, ws, &format!("C{i}"), None, None, i).await);
     }
     // A contact that refuses to go, deep in the second chunk of ids.
-    sqlx::query(&format!(
-        "CREATE TRIGGER refuse BEFORE DELETE ON contacts WHEN OLD.id = {} BEGIN SELECT RAISE(ABORT, 'refused'); END",
-        all[900]
-    ))
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    let refuse = match server::db::Backend::of(&app.pool) {
+        server::db::Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse BEFORE DELETE ON contacts WHEN OLD.id = {} BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            all[900]
+        )],
+        server::db::Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF OLD.id = {} THEN RAISE EXCEPTION 'refused'; END IF; RETURN OLD; END $$",
+                all[900]
+            ),
+            "CREATE TRIGGER refuse BEFORE DELETE ON contacts FOR EACH ROW EXECUTE FUNCTION refuse()".into(),
+        ],
+    };
+    for statement in refuse {
+        sqlx::query(&statement).execute(&app.pool).await.unwrap();
+    }
     let (status, body) = app.call(DeleteContacts::PATH, ids(&all)).await;
     assert_eq!(
         (status, &body),

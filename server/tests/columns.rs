@@ -15,7 +15,7 @@ async fn chosen_columns_show_in_order_and_survive_a_reload() {
     let id = |table: &'static str, key: &'static str| {
         let pool = app.pool.clone();
         async move {
-            sqlx::query_as::<_, (i64,)>(&format!("SELECT id FROM {table} WHERE key = ?"))
+            sqlx::query_as::<_, (i64,)>(&format!("SELECT id FROM {table} WHERE key = $1"))
                 .bind(key)
                 .fetch_one(&pool)
                 .await
@@ -70,7 +70,7 @@ async fn columns_naming_unknown_or_repeated_fields_are_refused() {
         )
         .await;
     assert_eq!(status, 200);
-    sqlx::query("DELETE FROM contact_field_defs WHERE id = ?")
+    sqlx::query("DELETE FROM contact_field_defs WHERE id = $1")
         .bind(plan)
         .execute(&app.pool)
         .await

@@ -55,7 +55,7 @@ async fn pages_follow_last_interaction_newest_first_without_gaps_or_repeats() {
         seen.extend(row_ids(&html));
     }
     let expected: Vec<i64> = sqlx::query_as::<_, (i64,)>(
-        "SELECT id FROM contacts ORDER BY last_interaction_at DESC, id DESC",
+        "SELECT id FROM contacts ORDER BY last_interaction_at IS NULL, last_interaction_at DESC, id DESC",
     )
     .fetch_all(&app.pool)
     .await
@@ -133,7 +133,7 @@ async fn a_contact_of_another_workspace_is_not_found() {
     app.seed(5, "Acme").await;
     let other = app.seed(5, "Globex").await;
     let (foreign,): (i64,) =
-        sqlx::query_as("SELECT id FROM contacts WHERE workspace_id = ? LIMIT 1")
+        sqlx::query_as("SELECT id FROM contacts WHERE workspace_id = $1 LIMIT 1")
             .bind(other)
             .fetch_one(&app.pool)
             .await

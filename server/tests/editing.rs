@@ -324,7 +324,7 @@ async fn editing_a_contact_deleted_meanwhile_says_so_and_never_recreates_it() {
     let id = contact(&app.pool, ws, "Ann", None, None, 1).await;
     let other_ws = app.workspace("Other").await;
     let foreign = contact(&app.pool, other_ws, "Bob", None, None, 1).await;
-    sqlx::query("DELETE FROM contacts WHERE id = ?")
+    sqlx::query("DELETE FROM contacts WHERE id = $1")
         .bind(id)
         .execute(&app.pool)
         .await
@@ -341,7 +341,7 @@ async fn editing_a_contact_deleted_meanwhile_says_so_and_never_recreates_it() {
         assert!(body["NotFound"].is_string(), "{body}");
     }
     assert_eq!(version(&app.pool, id).await, None, "not recreated");
-    let (name,): (String,) = sqlx::query_as("SELECT name FROM contacts WHERE id = ?")
+    let (name,): (String,) = sqlx::query_as("SELECT name FROM contacts WHERE id = $1")
         .bind(foreign)
         .fetch_one(&app.pool)
         .await
@@ -398,7 +398,7 @@ async fn twenty_concurrent_editors_lose_no_update() {
     let mut last_own: Vec<Option<String>> = vec![None; 10];
     for round in 0..ROUNDS {
         let (seen_version, seen_email): (i64, String) =
-            sqlx::query_as("SELECT version, email FROM contacts WHERE id = ?")
+            sqlx::query_as("SELECT version, email FROM contacts WHERE id = $1")
                 .bind(id)
                 .fetch_one(&app.pool)
                 .await
@@ -450,7 +450,7 @@ async fn twenty_concurrent_editors_lose_no_update() {
             1,
             "round {round}: exactly one email write wins"
         );
-        let (email,): (String,) = sqlx::query_as("SELECT email FROM contacts WHERE id = ?")
+        let (email,): (String,) = sqlx::query_as("SELECT email FROM contacts WHERE id = $1")
             .bind(id)
             .fetch_one(&app.pool)
             .await

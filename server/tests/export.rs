@@ -33,7 +33,7 @@ fn records(body: &str) -> Vec<Vec<String>> {
 
 async fn label(app: &TestApp, ws: i64, name: &str) -> i64 {
     sqlx::query_as::<_, (i64,)>(
-        "INSERT INTO labels (workspace_id, name, color) VALUES (?, ?, '#000') RETURNING id",
+        "INSERT INTO labels (workspace_id, name, color) VALUES ($1, $2, '#000') RETURNING id",
     )
     .bind(ws)
     .bind(name)
@@ -62,7 +62,7 @@ async fn the_file_follows_the_search_and_order_with_readable_headers() {
     contact(&app.pool, ws, "Carl Other", None, None, 3).await;
     for (field, value) in [(plan, "Pro"), (tags, r#"["a","b"]"#)] {
         sqlx::query(
-            "INSERT INTO contact_field_values (contact_id, field_id, value) VALUES (?, ?, ?)",
+            "INSERT INTO contact_field_values (contact_id, field_id, value) VALUES ($1, $2, $3)",
         )
         .bind(ann)
         .bind(field)
@@ -169,7 +169,7 @@ async fn labels_and_conversation_fields_come_from_recent_conversations_when_aske
     let vip = label(&app, ws, "vip").await;
     let (priority,): (i64,) = sqlx::query_as(
         "INSERT INTO conversation_field_defs (workspace_id, key, label, field_type, options, position) \
-         VALUES (?, 'priority', 'Priority', 'text', '[]', 1) RETURNING id",
+         VALUES ($1, 'priority', 'Priority', 'text', '[]', 1) RETURNING id",
     )
     .bind(ws)
     .fetch_one(&app.pool)
@@ -178,20 +178,20 @@ async fn labels_and_conversation_fields_come_from_recent_conversations_when_aske
     // Seven conversations, oldest first: only the latest five are "recent".
     for i in 0..7_i64 {
         let conv = conversation(&app.pool, ws, id).await;
-        sqlx::query("UPDATE conversations SET last_message_at = ? WHERE id = ?")
+        sqlx::query("UPDATE conversations SET last_message_at = $1 WHERE id = $2")
             .bind(1_000 + i)
             .bind(conv)
             .execute(&app.pool)
             .await
             .unwrap();
         let tag = if i == 0 { old } else { vip };
-        sqlx::query("INSERT INTO conversation_labels (conversation_id, label_id) VALUES (?, ?)")
+        sqlx::query("INSERT INTO conversation_labels (conversation_id, label_id) VALUES ($1, $2)")
             .bind(conv)
             .bind(tag)
             .execute(&app.pool)
             .await
             .unwrap();
-        sqlx::query("INSERT INTO conversation_field_values (conversation_id, field_id, value) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO conversation_field_values (conversation_id, field_id, value) VALUES ($1, $2, $3)")
             .bind(conv)
             .bind(priority)
             .bind(format!("p{i}"))

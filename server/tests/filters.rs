@@ -11,16 +11,18 @@ use server::{
     db::filter_sql::{push_filter, Shape},
     seed::Rng,
 };
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{Any, AnyPool, QueryBuilder};
+
+mod common;
 
 const NOW: i64 = 1_760_000_000_000;
 
 struct World {
-    pool: SqlitePool,
+    pool: AnyPool,
     ws: i64,
     schema: Schema,
     subjects: Vec<(i64, Subject)>,
-    _dir: tempfile::TempDir,
+    _db: common::TestDb,
 }
 
 const WORDS: &[&str] = &[
@@ -43,10 +45,22 @@ fn def(id: i64, key: &str, t: FieldType, options: &[&str]) -> FieldDef {
 }
 
 async fn world(contacts: usize, seed: u64) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = db::connect(&format!("sqlite://{}", dir.path().join("f.db").display()))
-        .await
-        .unwrap();
+    world_in(common::TestDb::new().await, contacts, seed).await
+}
+
+/// The same world on SQLite and, when the run has a PostgreSQL server, there
+/// too: every generated filter must select the same rows on both and in the
+/// reference evaluator.
+async fn worlds(contacts: usize, seed: u64) -> Vec<World> {
+    let mut all = vec![world_in(common::TestDb::sqlite(), contacts, seed).await];
+    if let Some(server) = common::postgres_server() {
+        all.push(world_in(common::TestDb::postgres(&server).await, contacts, seed).await);
+    }
+    all
+}
+
+async fn world_in(test_db: common::TestDb, contacts: usize, seed: u64) -> World {
+    let pool = db::connect(&test_db.url).await.unwrap();
     let (ws,): (i64,) =
         sqlx::query_as("INSERT INTO workspaces (name, created_at) VALUES ('W', 0) RETURNING id")
             .fetch_one(&pool)
@@ -70,7 +84,7 @@ async fn world(contacts: usize, seed: u64) -> World {
     ] {
         for f in defs.iter() {
             sqlx::query(&format!(
-                "INSERT INTO {table} (id, workspace_id, key, label, field_type, options, position) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO {table} (id, workspace_id, key, label, field_type, options, position) VALUES ($1, $2, $3, $4, $5, $6, $7)"
             ))
             .bind(f.id)
             .bind(ws)
@@ -87,7 +101,7 @@ async fn world(contacts: usize, seed: u64) -> World {
     let mut labels = Vec::new();
     for name in ["vip", "lead", "bug"] {
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO labels (workspace_id, name, color) VALUES (?, ?, '#000') RETURNING id",
+            "INSERT INTO labels (workspace_id, name, color) VALUES ($1, $2, '#000') RETURNING id",
         )
         .bind(ws)
         .bind(name)
@@ -120,7 +134,7 @@ async fn world(contacts: usize, seed: u64) -> World {
         let opt_in = rng.chance(50);
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
-             campaign_opt_in, name_fold, email_fold, phone_digits) VALUES (?, ?, ?, ?, '#000', ?, ?, ?, ?, ?, ?) RETURNING id",
+             campaign_opt_in, name_fold, email_fold, phone_digits) VALUES ($1, $2, $3, $4, '#000', $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(ws)
         .bind(&name)
@@ -128,7 +142,7 @@ async fn world(contacts: usize, seed: u64) -> World {
         .bind(&phone)
         .bind(created_at)
         .bind(created_at)
-        .bind(opt_in)
+        .bind(db::Flag(opt_in))
         .bind(fold_for(Kind::Text, &name))
         .bind(email.as_deref().map(|e| fold_for(Kind::Text, e)))
         .bind(phone.as_deref().map(digits))
@@ -167,11 +181,11 @@ async fn world(contacts: usize, seed: u64) -> World {
             } else {
                 None
             };
-            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) VALUES (?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
                 .bind(field)
                 .bind(value)
-                .bind(number)
+                .bind(db::Number(number))
                 .bind(fold_for(*kind, value))
                 .execute(&pool)
                 .await
@@ -183,7 +197,7 @@ async fn world(contacts: usize, seed: u64) -> World {
             let at = NOW - rng.range(0, 40) * DAY_MS;
             last = Some(last.map_or(at, |l: i64| l.max(at)));
             let (cid,): (i64,) = sqlx::query_as(
-                "INSERT INTO conversations (workspace_id, contact_id, status, created_at, last_message_at) VALUES (?, ?, 'open', ?, ?) RETURNING id",
+                "INSERT INTO conversations (workspace_id, contact_id, status, created_at, last_message_at) VALUES ($1, $2, 'open', $3, $4) RETURNING id",
             )
             .bind(ws)
             .bind(id)
@@ -196,7 +210,7 @@ async fn world(contacts: usize, seed: u64) -> World {
             for (label, _) in &schema.labels {
                 if rng.chance(30) {
                     sqlx::query(
-                        "INSERT INTO conversation_labels (conversation_id, label_id) VALUES (?, ?)",
+                        "INSERT INTO conversation_labels (conversation_id, label_id) VALUES ($1, $2)",
                     )
                     .bind(cid)
                     .bind(label)
@@ -214,7 +228,7 @@ async fn world(contacts: usize, seed: u64) -> World {
                 conv_fields.push((8, pick(&mut rng, WORDS)));
             }
             for (field, value) in &conv_fields {
-                sqlx::query("INSERT INTO conversation_field_values (conversation_id, field_id, value, value_fold) VALUES (?, ?, ?, ?)")
+                sqlx::query("INSERT INTO conversation_field_values (conversation_id, field_id, value, value_fold) VALUES ($1, $2, $3, $4)")
                     .bind(cid)
                     .bind(field)
                     .bind(value)
@@ -225,7 +239,7 @@ async fn world(contacts: usize, seed: u64) -> World {
             }
             conversations.push((conv_labels, conv_fields));
         }
-        sqlx::query("UPDATE contacts SET last_interaction_at = ? WHERE id = ?")
+        sqlx::query("UPDATE contacts SET last_interaction_at = $1 WHERE id = $2")
             .bind(last)
             .bind(id)
             .execute(&pool)
@@ -250,7 +264,7 @@ async fn world(contacts: usize, seed: u64) -> World {
         ws,
         schema,
         subjects,
-        _dir: dir,
+        _db: test_db,
     }
 }
 
@@ -258,11 +272,19 @@ async fn world(contacts: usize, seed: u64) -> World {
 async fn sql_ids(w: &World, filter: &Filter) -> Vec<i64> {
     let mut answers = Vec::new();
     for shape in [Shape::Probe, Shape::Sets] {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM contacts WHERE workspace_id = ");
+        let mut q = QueryBuilder::<Any>::new("SELECT id FROM contacts WHERE workspace_id = ");
         q.push_bind(w.ws);
-        push_filter(&mut q, filter, &w.schema, NOW, shape).expect("valid filter");
+        push_filter(
+            &mut q,
+            filter,
+            &w.schema,
+            NOW,
+            shape,
+            db::Backend::of(&w.pool),
+        )
+        .expect("valid filter");
         q.push(" ORDER BY id");
-        let ids: Vec<i64> = q
+        let ids: Vec<i64> = db::finish(&mut q)
             .build_query_as::<(i64,)>()
             .fetch_all(&w.pool)
             .await
@@ -461,21 +483,25 @@ fn random_condition(rng: &mut Rng, schema: &Schema) -> Condition {
 #[tokio::test]
 async fn random_filters_select_exactly_what_the_reference_evaluator_selects() {
     for seed in 1..=3 {
-        let w = world(90, seed).await;
+        let worlds = worlds(90, seed).await;
         let mut rng = Rng::new(seed, 99);
         for _ in 0..250 {
             let n = 1 + rng.below(3) as usize;
             let filter = Filter {
                 join: if rng.chance(50) { Join::All } else { Join::Any },
                 conditions: (0..n)
-                    .map(|_| random_condition(&mut rng, &w.schema))
+                    .map(|_| random_condition(&mut rng, &worlds[0].schema))
                     .collect(),
             };
-            assert_eq!(
-                sql_ids(&w, &filter).await,
-                reference_ids(&w, &filter),
-                "seed {seed}: {filter:?}"
-            );
+            let expected = reference_ids(&worlds[0], &filter);
+            for w in &worlds {
+                assert_eq!(
+                    sql_ids(w, &filter).await,
+                    expected,
+                    "seed {seed} on {:?}: {filter:?}",
+                    db::Backend::of(&w.pool)
+                );
+            }
         }
     }
 }
@@ -498,8 +524,16 @@ async fn a_condition_on_a_deleted_field_is_refused_with_its_position() {
             },
         ],
     };
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT 1");
-    let err = push_filter(&mut q, &filter, &w.schema, NOW, Shape::Probe).unwrap_err();
+    let mut q = QueryBuilder::<Any>::new("SELECT 1");
+    let err = push_filter(
+        &mut q,
+        &filter,
+        &w.schema,
+        NOW,
+        Shape::Probe,
+        db::Backend::of(&w.pool),
+    )
+    .unwrap_err();
     assert_eq!(err.0, 1);
     assert_eq!(err.1.to_string(), "This field no longer exists.");
 }

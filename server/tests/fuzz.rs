@@ -349,9 +349,9 @@ async fn fixture() -> (common::TestApp, Fixture) {
                 .collect::<Vec<_>>()
         }
     };
-    let custom = ids("SELECT id FROM contact_field_defs WHERE workspace_id = ?").await;
-    let conversation = ids("SELECT id FROM conversation_field_defs WHERE workspace_id = ?").await;
-    let contact = ids("SELECT id FROM contacts WHERE workspace_id = ? LIMIT 1").await[0];
+    let custom = ids("SELECT id FROM contact_field_defs WHERE workspace_id = $1").await;
+    let conversation = ids("SELECT id FROM conversation_field_defs WHERE workspace_id = $1").await;
+    let contact = ids("SELECT id FROM contacts WHERE workspace_id = $1 LIMIT 1").await[0];
     let email = app.sign_in(ws, app::accounts::Role::Admin).await;
     let token = server::db::open_session(&app.store, &email)
         .await

@@ -14,7 +14,7 @@ type Dumped = (
     Option<String>,
     Option<String>,
     i64,
-    bool,
+    server::db::Flag,
     Option<String>,
 );
 
@@ -235,7 +235,7 @@ async fn an_export_imported_into_an_empty_workspace_reproduces_contacts_and_fiel
         let options: Vec<String> = serde_json::from_str(options).unwrap();
         let options: Vec<&str> = options.iter().map(String::as_str).collect();
         let id = field_def(&target.pool, ws, key, field_type, &options).await;
-        sqlx::query("UPDATE contact_field_defs SET label = ? WHERE id = ?")
+        sqlx::query("UPDATE contact_field_defs SET label = $1 WHERE id = $2")
             .bind(label)
             .bind(id)
             .execute(&target.pool)
@@ -249,13 +249,18 @@ async fn an_export_imported_into_an_empty_workspace_reproduces_contacts_and_fiel
     let counts = import(&target, &up, "update", false).await;
     assert_eq!(counts["created"], 300);
 
-    let dump = |pool: sqlx::SqlitePool| async move {
-        let rows: Vec<Dumped> = sqlx::query_as(
-            "SELECT c.name, c.email, c.phone, c.created_at / 1000, c.campaign_opt_in, \
-             (SELECT group_concat(d.key || '=' || v.value, '|') FROM contact_field_values v \
-              JOIN contact_field_defs d ON d.id = v.field_id WHERE v.contact_id = c.id ORDER BY d.key) \
-             FROM contacts c ORDER BY c.created_at, c.name",
-        )
+    let dump = |pool: sqlx::AnyPool| async move {
+        let fields = match server::db::Backend::of(&pool) {
+            server::db::Backend::Sqlite => "(SELECT group_concat(d.key || '=' || v.value, '|') FROM contact_field_values v \
+              JOIN contact_field_defs d ON d.id = v.field_id WHERE v.contact_id = c.id ORDER BY d.key)",
+            server::db::Backend::Postgres => "(SELECT string_agg(d.key || '=' || v.value, '|' ORDER BY d.key) FROM contact_field_values v \
+              JOIN contact_field_defs d ON d.id = v.field_id WHERE v.contact_id = c.id)",
+        };
+        let rows: Vec<Dumped> = sqlx::query_as(&format!(
+            "SELECT c.name, c.email, c.phone, c.created_at / 1000, c.campaign_opt_in + 0, \
+             {fields} \
+             FROM contacts c ORDER BY c.created_at, c.name"
+        ))
         .fetch_all(&pool)
         .await
         .unwrap();
@@ -292,7 +297,7 @@ async fn an_export_imported_into_an_empty_workspace_reproduces_contacts_and_fiel
     let counts = import(&target, &again, "update", false).await;
     assert_eq!(counts["updated"], 300 - anonymous);
     assert_eq!(counts["created"], anonymous);
-    sqlx::query("DELETE FROM contacts WHERE id > (SELECT MAX(id) FROM contacts) - ?")
+    sqlx::query("DELETE FROM contacts WHERE id > (SELECT MAX(id) FROM contacts) - $1")
         .bind(anonymous)
         .execute(&target.pool)
         .await

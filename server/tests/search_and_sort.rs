@@ -92,15 +92,18 @@ async fn one_and_two_character_searches_match_substrings_like_a_scan_would() {
     app.seed(300, "Acme").await;
     // Id, name, email, phone and the folded custom values of each contact.
     type Texts = Vec<(i64, String, Option<String>, Option<String>, Option<String>)>;
-    let texts: Texts =
-        sqlx::query_as(
-            "SELECT c.id, c.name, c.email, c.phone, \
-                    (SELECT group_concat(v.value_fold, ' ') FROM contact_field_values v WHERE v.contact_id = c.id) \
-             FROM contacts c",
-        )
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+    let concat = match server::db::Backend::of(&app.pool) {
+        server::db::Backend::Sqlite => "group_concat(v.value_fold, ' ')",
+        server::db::Backend::Postgres => "string_agg(v.value_fold, ' ')",
+    };
+    let texts: Texts = sqlx::query_as(&format!(
+        "SELECT c.id, c.name, c.email, c.phone, \
+                    (SELECT {concat} FROM contact_field_values v WHERE v.contact_id = c.id) \
+             FROM contacts c"
+    ))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
     let haystacks: Vec<String> = texts
         .iter()
         .map(|(_, name, email, phone, values)| {
@@ -186,7 +189,7 @@ async fn short_searches_follow_edits_and_deletes() {
     assert_eq!(search(&app, "le").await.1, 0);
     assert_eq!(search(&app, "ðo").await.0, ["Ðorđe Quix"]);
     assert_eq!(search(&app, "Đ").await.0, ["Ðorđe Quix"]);
-    sqlx::query("DELETE FROM contacts WHERE id = ?")
+    sqlx::query("DELETE FROM contacts WHERE id = $1")
         .bind(id)
         .execute(&app.pool)
         .await
@@ -235,7 +238,7 @@ async fn search_finds_custom_field_text_and_follows_edits_and_deletes() {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    sqlx::query("UPDATE contact_field_values SET value = 'Zyxwv Holdings' WHERE contact_id = ? AND value = ?")
+    sqlx::query("UPDATE contact_field_values SET value = 'Zyxwv Holdings', value_fold = 'zyxwv holdings' WHERE contact_id = $1 AND value = $2")
         .bind(id)
         .bind(&company)
         .execute(&app.pool)
@@ -243,13 +246,15 @@ async fn search_finds_custom_field_text_and_follows_edits_and_deletes() {
         .unwrap();
     assert_eq!(search(&app, "zyxwv").await.1, 1);
 
-    sqlx::query("UPDATE contacts SET name = 'Quentin Qwerty' WHERE id = ?")
-        .bind(id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE contacts SET name = 'Quentin Qwerty', name_fold = 'quentin qwerty' WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(search(&app, "qwerty").await.0, ["Quentin Qwerty"]);
-    sqlx::query("DELETE FROM contacts WHERE id = ?")
+    sqlx::query("DELETE FROM contacts WHERE id = $1")
         .bind(id)
         .execute(&app.pool)
         .await
@@ -432,7 +437,7 @@ async fn common_term_pages(app: TestApp) {
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2100) \
          INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, last_interaction_at) \
-         SELECT ?, 'Maria ' || i, 'maria ' || i, '#000', i, i, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 10 END FROM n",
+         SELECT $1, 'Maria ' || i, 'maria ' || i, '#000', i, i, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 10 END FROM n",
     )
     .bind(ws)
     .execute(&app.pool)
@@ -462,9 +467,9 @@ async fn a_common_terms_total_is_exact_alone_and_beside_another_workspace() {
         let pool = app.pool.clone();
         async move {
             sqlx::query(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) \
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
                  INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at) \
-                 SELECT ?, 'Maria ' || i, 'maria ' || i, '#000', i, i FROM n",
+                 SELECT $2, 'Maria ' || i, 'maria ' || i, '#000', i, i FROM n",
             )
             .bind(n)
             .bind(ws)
@@ -493,8 +498,8 @@ async fn an_expensive_total_follows_the_page_and_equals_the_count() {
     let ws = app.workspace("Acme").await;
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2100) \
-         INSERT INTO contacts (workspace_id, name, avatar_color, created_at, updated_at, last_interaction_at) \
-         SELECT ?, 'Maria ' || i, '#000', i, i, i * 10 FROM n",
+         INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, last_interaction_at) \
+         SELECT $1, 'Maria ' || i, 'maria ' || i, '#000', i, i, i * 10 FROM n",
     )
     .bind(ws)
     .execute(&app.pool)
@@ -564,7 +569,7 @@ async fn sorting_by_a_custom_field_puts_empty_values_last_in_both_directions() {
         async move {
             sqlx::query_as::<_, (i64,)>(
                 "INSERT INTO contact_field_defs (workspace_id, key, label, field_type, options, position) \
-                 VALUES (?, ?, ?, ?, '[]', 1) RETURNING id",
+                 VALUES ($1, $2, $3, $4, '[]', 1) RETURNING id",
             )
             .bind(ws)
             .bind(key)
@@ -590,12 +595,12 @@ async fn sorting_by_a_custom_field_puts_empty_values_last_in_both_directions() {
         (ids[3], Some(100.0), None),
     ] {
         if let Some(n) = number {
-            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) VALUES (?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id).bind(score).bind(n.to_string()).bind(n).bind(n.to_string())
                 .execute(&app.pool).await.unwrap();
         }
         if let Some(t) = text {
-            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, value_fold) VALUES (?, ?, ?, ?)")
+            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, value_fold) VALUES ($1, $2, $3, $4)")
                 .bind(id).bind(company).bind(t).bind(t.to_lowercase())
                 .execute(&app.pool).await.unwrap();
         }
@@ -647,13 +652,13 @@ async fn custom_field_sorts_walk_every_page_in_the_right_order() {
         let id = contact(&app.pool, ws, &name, None, None, i).await;
         let number = (i % 5 != 0).then(|| ((i * 37) % 11) as f64 / 2.0);
         if let Some(n) = number {
-            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) VALUES (?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id).bind(score).bind(n.to_string()).bind(n).bind(n.to_string())
                 .execute(&app.pool).await.unwrap();
         }
         let text = (i % 4 != 0).then(|| cities[(i as usize * 5) % cities.len()]);
         if let Some(t) = text {
-            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, value_fold) VALUES (?, ?, ?, ?)")
+            sqlx::query("INSERT INTO contact_field_values (contact_id, field_id, value, value_fold) VALUES ($1, $2, $3, $4)")
                 .bind(id).bind(city).bind(t).bind(app::filter::fold_for(app::filter::Kind::Text, t))
                 .execute(&app.pool).await.unwrap();
         }

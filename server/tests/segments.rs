@@ -142,7 +142,7 @@ async fn a_segment_whose_field_was_deleted_still_opens_with_a_clear_message() {
         .unwrap();
     let (field,): (i64,) = sqlx::query_as(
         "INSERT INTO contact_field_defs (workspace_id, key, label, field_type, options, position) \
-         VALUES (?, 'tier', 'Tier', 'text', '[]', 1) RETURNING id",
+         VALUES ($1, 'tier', 'Tier', 'text', '[]', 1) RETURNING id",
     )
     .bind(ws.0)
     .fetch_one(&app.pool)
@@ -159,7 +159,7 @@ async fn a_segment_whose_field_was_deleted_still_opens_with_a_clear_message() {
         )
         .await;
     assert_eq!(status, 200, "{id}");
-    sqlx::query("DELETE FROM contact_field_defs WHERE id = ?")
+    sqlx::query("DELETE FROM contact_field_defs WHERE id = $1")
         .bind(field)
         .execute(&app.pool)
         .await
@@ -176,7 +176,7 @@ async fn another_workspaces_segment_cannot_be_changed() {
     let app = setup().await;
     let other = app.workspace("Other").await;
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) VALUES (?, 'x', '{}', 0, 0) RETURNING id",
+        "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) VALUES ($1, 'x', '{}', 0, 0) RETURNING id",
     )
     .bind(other)
     .fetch_one(&app.pool)
@@ -192,7 +192,7 @@ async fn another_workspaces_segment_cannot_be_changed() {
         .await;
     assert_eq!(status, 404);
     let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM segments WHERE workspace_id = ? AND name = 'x'")
+        sqlx::query_as("SELECT COUNT(*) FROM segments WHERE workspace_id = $1 AND name = 'x'")
             .bind(other)
             .fetch_one(&app.pool)
             .await

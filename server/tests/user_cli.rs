@@ -1,5 +1,7 @@
 //! `contacts user add`: the operator's way to let people in.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -30,8 +32,8 @@ fn user_add(db: &str, args: &[&str], stdin: &str) -> (bool, String) {
 
 #[tokio::test]
 async fn user_add_reads_the_password_from_stdin_and_the_account_can_sign_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let test_db = common::TestDb::new().await;
+    let db = test_db.url.clone();
 
     let (ok, out) = user_add(
         &db,

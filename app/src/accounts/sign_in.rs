@@ -33,7 +33,9 @@ pub async fn sign_in(
         if password.is_empty() {
             return Err(AppError::invalid("password", "Enter your password."));
         }
-        if email.len() > 320 || password.len() > 1024 {
+        // No account has such an email or password (and a NUL never reaches
+        // PostgreSQL, which could not compare it).
+        if email.len() > 320 || password.len() > 1024 || email.contains('\0') || password.contains('\0') {
             return Err(AppError::invalid(
                 "password",
                 "That email and password do not match an account.",

@@ -21,6 +21,9 @@ pub fn clean_name(raw: &str) -> Result<String, AppError> {
     if name.is_empty() {
         return Err(AppError::invalid("name", "Give the segment a name."));
     }
+    if name.contains('\0') {
+        return Err(AppError::invalid("name", crate::validate::NUL_PROBLEM));
+    }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(AppError::invalid(
             "name",

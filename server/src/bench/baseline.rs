@@ -5,7 +5,8 @@
 //! that strategy runs on the same database, so the comparison is of strategies,
 //! and its answers are checked against ours.
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use crate::db::{finish, Backend};
+use sqlx::{Any, AnyPool, QueryBuilder};
 
 /// A page of ids and the total, as the baseline finds them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +30,18 @@ pub enum Narrowing<'a> {
     },
 }
 
-fn push_where(q: &mut QueryBuilder<'_, Sqlite>, workspace: i64, narrowing: &Narrowing<'_>) {
+fn push_where(
+    q: &mut QueryBuilder<'_, Any>,
+    workspace: i64,
+    narrowing: &Narrowing<'_>,
+    backend: Backend,
+) {
+    // Case-insensitive for ASCII: SQLite's LIKE, PostgreSQL's ILIKE (under the
+    // "C" collation it folds ASCII only too).
+    let like = match backend {
+        Backend::Sqlite => " LIKE ",
+        Backend::Postgres => " ILIKE ",
+    };
     q.push(" WHERE c.workspace_id = ").push_bind(workspace);
     match narrowing {
         Narrowing::None => {}
@@ -41,14 +53,13 @@ fn push_where(q: &mut QueryBuilder<'_, Sqlite>, workspace: i64, narrowing: &Narr
                     q.push(" OR ");
                 }
                 q.push(*column)
-                    .push(" LIKE ")
+                    .push(like)
                     .push_bind(pattern.clone())
                     .push(" ESCAPE '\\'");
             }
-            q.push(
-                " OR EXISTS (SELECT 1 FROM contact_field_values v WHERE v.contact_id = c.id AND v.value LIKE ",
-            )
-            .push_bind(pattern)
+            q.push(" OR EXISTS (SELECT 1 FROM contact_field_values v WHERE v.contact_id = c.id AND v.value")
+                .push(like)
+                .push_bind(pattern)
             .push(" ESCAPE '\\'))");
         }
         Narrowing::ThreeConditions {
@@ -77,22 +88,26 @@ fn push_where(q: &mut QueryBuilder<'_, Sqlite>, workspace: i64, narrowing: &Narr
 /// One request the peers' way: the page by `OFFSET` in the default order (last
 /// interaction, newest first), then `COUNT(*)` of everything that matches.
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     workspace: i64,
     narrowing: &Narrowing<'_>,
     page: u32,
     per_page: u32,
 ) -> Result<Answer, sqlx::Error> {
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT c.id FROM contacts c");
-    push_where(&mut q, workspace, narrowing);
-    q.push(" ORDER BY c.last_interaction_at DESC, c.id DESC LIMIT ")
-        .push_bind(i64::from(per_page))
-        .push(" OFFSET ")
-        .push_bind(i64::from(page.saturating_sub(1)) * i64::from(per_page));
-    let ids: Vec<(i64,)> = q.build_query_as().fetch_all(pool).await?;
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM contacts c");
-    push_where(&mut q, workspace, narrowing);
-    let (total,): (i64,) = q.build_query_as().fetch_one(pool).await?;
+    let backend = Backend::of(pool);
+    let mut q = QueryBuilder::<Any>::new("SELECT c.id FROM contacts c");
+    push_where(&mut q, workspace, narrowing, backend);
+    q.push(match backend {
+        Backend::Sqlite => " ORDER BY c.last_interaction_at DESC, c.id DESC LIMIT ",
+        Backend::Postgres => " ORDER BY c.last_interaction_at DESC NULLS LAST, c.id DESC LIMIT ",
+    })
+    .push_bind(i64::from(per_page))
+    .push(" OFFSET ")
+    .push_bind(i64::from(page.saturating_sub(1)) * i64::from(per_page));
+    let ids: Vec<(i64,)> = finish(&mut q).build_query_as().fetch_all(pool).await?;
+    let mut q = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM contacts c");
+    push_where(&mut q, workspace, narrowing, backend);
+    let (total,): (i64,) = finish(&mut q).build_query_as().fetch_one(pool).await?;
     Ok(Answer {
         ids: ids.into_iter().map(|(id,)| id).collect(),
         total,

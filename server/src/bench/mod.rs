@@ -162,9 +162,11 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
     }
     // Start from a checkpointed log, as a server that has been running would:
     // otherwise the first writes pay for copying the seed's whole log.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&pool)
-        .await?;
+    if db::Backend::of(&pool) == db::Backend::Sqlite {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&pool)
+            .await?;
+    }
     let app_pool = pool.clone();
     // Counts are measured, not remembered: the count cache is off here, and
     // measured on its own below.
@@ -295,7 +297,7 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
 /// total, timed at the store (no rendering on either side), answers compared.
 async fn compare(
     store: &SqlStore,
-    pool: &sqlx::SqlitePool,
+    pool: &sqlx::AnyPool,
     iterations: usize,
     rare: &str,
     middle: u64,
@@ -486,7 +488,7 @@ fn rss_mb() -> f64 {
 }
 
 /// Streams every contact as CSV and reports rows per second and memory.
-async fn export_all(app: &axum::Router, pool: &sqlx::SqlitePool) -> Result<String, DbError> {
+async fn export_all(app: &axum::Router, pool: &sqlx::AnyPool) -> Result<String, DbError> {
     use futures::StreamExt;
     let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM contacts")
         .fetch_one(pool)
@@ -627,7 +629,7 @@ fn row(label: &str, mut samples: Vec<f64>, bytes: usize) -> String {
 /// Inline saves, Live checks and one bulk delete of 10,000 contacts.
 async fn writes(
     app: &axum::Router,
-    pool: &sqlx::SqlitePool,
+    pool: &sqlx::AnyPool,
     opts: &BenchOptions,
 ) -> Result<Vec<String>, DbError> {
     let iterations = opts.iterations;
@@ -649,7 +651,7 @@ async fn writes(
     };
     for i in 0..saves {
         let (id, email): (i64, Option<String>) = sqlx::query_as(
-            "SELECT id, email FROM contacts WHERE id >= (SELECT MAX(id) FROM contacts) * ? / ? ORDER BY id LIMIT 1",
+            "SELECT id, email FROM contacts WHERE id >= (SELECT MAX(id) FROM contacts) * $1 / $2 ORDER BY id LIMIT 1",
         )
         .bind(i as i64 * 7919 % saves as i64)
         .bind(saves as i64)
@@ -707,7 +709,7 @@ async fn writes(
 }
 
 /// The URL of the table sorted by the seed's "lifetime value" number field.
-async fn field_sort(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
+async fn field_sort(pool: &sqlx::AnyPool) -> Result<String, DbError> {
     let id: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM contact_field_defs WHERE key = 'lifetime_value' LIMIT 1")
             .fetch_optional(pool)
@@ -718,7 +720,7 @@ async fn field_sort(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
 }
 
 /// The URL of a three-condition filter: a custom field, a date range and a label.
-async fn three_condition_filter(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
+async fn three_condition_filter(pool: &sqlx::AnyPool) -> Result<String, DbError> {
     Ok(match three_conditions(pool).await? {
         Some(three) => app::contacts::url::ContactsUrl::default()
             .with_filter(three.filter)
@@ -737,7 +739,7 @@ struct ThreeConditions {
 }
 
 /// Plan is Pro, created in the last year, label vip (when the seed has them).
-async fn three_conditions(pool: &sqlx::SqlitePool) -> Result<Option<ThreeConditions>, DbError> {
+async fn three_conditions(pool: &sqlx::AnyPool) -> Result<Option<ThreeConditions>, DbError> {
     use app::filter::{day_start, Condition, FieldRef, Filter, Join, Op, Value, DAY_MS};
     let plan: Option<(i64,)> =
         sqlx::query_as("SELECT id FROM contact_field_defs WHERE key = 'plan' LIMIT 1")
@@ -788,14 +790,14 @@ fn last_year_start() -> chrono::NaiveDate {
 
 /// Saves the three-condition filter as a segment (once) and returns the URL
 /// that selects it.
-async fn segment_url(pool: &sqlx::SqlitePool) -> Result<String, DbError> {
+async fn segment_url(pool: &sqlx::AnyPool) -> Result<String, DbError> {
     let Some(ThreeConditions { filter, .. }) = three_conditions(pool).await? else {
         return Ok("/contacts".into());
     };
     let definition = serde_json::to_string(&filter).unwrap_or_default();
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
-         SELECT id, 'Bench: Pro, recent, vip', ?, 0, 0 FROM workspaces ORDER BY id LIMIT 1 \
+         SELECT id, 'Bench: Pro, recent, vip', $1, 0, 0 FROM workspaces ORDER BY id LIMIT 1 \
          ON CONFLICT (workspace_id, name) DO UPDATE SET definition = excluded.definition RETURNING id",
     )
     .bind(definition)

@@ -21,7 +21,7 @@ impl AccountStore for SqlStore {
 
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, password_hash FROM users WHERE email_fold = ?")
+            sqlx::query_as("SELECT id, password_hash FROM users WHERE email_fold = $1")
                 .bind(email.trim().to_lowercase())
                 .fetch_optional(&self.pool)
                 .await
@@ -31,7 +31,7 @@ impl AccountStore for SqlStore {
 
     async fn failures_since(&self, key: &str, since: i64) -> Result<u64, StoreError> {
         let (count,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key = ? AND at >= ?")
+            sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE key = $1 AND at >= $2")
                 .bind(key)
                 .bind(since)
                 .fetch_one(&self.pool)
@@ -43,13 +43,13 @@ impl AccountStore for SqlStore {
     async fn record_failure(&self, keys: &[String], at: i64) -> Result<(), StoreError> {
         let (_turn, mut tx) = self.begin_write().await?;
         for key in keys {
-            sqlx::query("INSERT INTO sign_in_failures (key, at) VALUES (?, ?)")
+            sqlx::query("INSERT INTO sign_in_failures (key, at) VALUES ($1, $2)")
                 .bind(key)
                 .bind(at)
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;
-            sqlx::query("DELETE FROM sign_in_failures WHERE key = ? AND at < ?")
+            sqlx::query("DELETE FROM sign_in_failures WHERE key = $1 AND at < $2")
                 .bind(key)
                 .bind(at - FAILURE_MEMORY_MS)
                 .execute(&mut *tx)
@@ -61,7 +61,7 @@ impl AccountStore for SqlStore {
 
     async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
         let (_turn, mut tx) = self.begin_write().await?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE key = ?")
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
             .bind(key)
             .execute(&mut *tx)
             .await
@@ -80,7 +80,7 @@ impl AccountStore for SqlStore {
         // The workspace used last, while still a member there; else the first.
         let workspace: Option<(i64,)> = sqlx::query_as(
             "SELECT m.workspace_id FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.user_id = ? \
+             WHERE m.user_id = $1 \
              ORDER BY (m.workspace_id = u.last_workspace_id) DESC, m.workspace_id LIMIT 1",
         )
         .bind(user_id)
@@ -90,7 +90,7 @@ impl AccountStore for SqlStore {
         let Some((workspace,)) = workspace else {
             return Ok(false);
         };
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND expires_at < ?")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at < $2")
             .bind(user_id)
             .bind(now)
             .execute(&mut *tx)
@@ -98,7 +98,7 @@ impl AccountStore for SqlStore {
             .map_err(store_error)?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, workspace_id, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(user_id)
@@ -118,7 +118,7 @@ impl AccountStore for SqlStore {
         let row: Option<(i64, i64, String)> = sqlx::query_as(
             "SELECT s.user_id, s.workspace_id, m.role FROM sessions s \
              JOIN memberships m ON m.user_id = s.user_id AND m.workspace_id = s.workspace_id \
-             WHERE s.token_hash = ? AND s.expires_at > ?",
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(now)
@@ -137,7 +137,7 @@ impl AccountStore for SqlStore {
 
     async fn end_session(&self, token_hash: &str) -> Result<(), StoreError> {
         let (_turn, mut tx) = self.begin_write().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&mut *tx)
             .await
@@ -152,7 +152,7 @@ impl AccountStore for SqlStore {
     ) -> Result<bool, StoreError> {
         let (_turn, mut tx) = self.begin_write().await?;
         let member: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM memberships WHERE user_id = ? AND workspace_id = ?")
+            sqlx::query_as("SELECT 1 FROM memberships WHERE user_id = $1 AND workspace_id = $2")
                 .bind(session.user_id)
                 .bind(workspace)
                 .fetch_optional(&mut *tx)
@@ -161,13 +161,13 @@ impl AccountStore for SqlStore {
         if member.is_none() {
             return Ok(false);
         }
-        sqlx::query("UPDATE sessions SET workspace_id = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET workspace_id = $1 WHERE token_hash = $2")
             .bind(workspace)
             .bind(&session.token_hash)
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        sqlx::query("UPDATE users SET last_workspace_id = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET last_workspace_id = $1 WHERE id = $2")
             .bind(workspace)
             .bind(session.user_id)
             .execute(&mut *tx)
@@ -179,7 +179,7 @@ impl AccountStore for SqlStore {
 
     async fn viewer(&self, session: &Session) -> Result<Option<Viewer>, StoreError> {
         let user: Option<(String, String)> =
-            sqlx::query_as("SELECT name, email FROM users WHERE id = ?")
+            sqlx::query_as("SELECT name, email FROM users WHERE id = $1")
                 .bind(session.user_id)
                 .fetch_optional(&self.pool)
                 .await
@@ -189,7 +189,7 @@ impl AccountStore for SqlStore {
         };
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT w.id, w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-             WHERE m.user_id = ? ORDER BY w.name, w.id",
+             WHERE m.user_id = $1 ORDER BY w.name, w.id",
         )
         .bind(session.user_id)
         .fetch_all(&self.pool)
@@ -236,7 +236,7 @@ pub enum UserAdded {
 /// workspace is created when it does not exist yet. `password` is only used for
 /// a new account and must already be checked.
 pub async fn add_user(
-    pool: &sqlx::SqlitePool,
+    pool: &sqlx::AnyPool,
     workspace: &str,
     email: &str,
     name: Option<&str>,
@@ -252,7 +252,7 @@ pub async fn add_user(
         ));
     }
     let now = chrono::Utc::now().timestamp_millis();
-    let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE email_fold = ?")
+    let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE email_fold = $1")
         .bind(email.to_lowercase())
         .fetch_optional(pool)
         .await?;
@@ -265,8 +265,8 @@ pub async fn add_user(
         (None, None) => return Err(invalid("a new account needs a password".into())),
         (Some(_), _) => None,
     };
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM workspaces WHERE name = ?")
+    let mut tx = super::begin_write(pool).await?;
+    let found: Option<(i64,)> = sqlx::query_as("SELECT id FROM workspaces WHERE name = $1")
         .bind(workspace)
         .fetch_optional(&mut *tx)
         .await?;
@@ -274,7 +274,7 @@ pub async fn add_user(
         Some((id,)) => (id, false),
         None => {
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO workspaces (name, created_at) VALUES (?, ?) RETURNING id",
+                "INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id",
             )
             .bind(workspace)
             .bind(now)
@@ -293,7 +293,7 @@ pub async fn add_user(
                 .unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO users (email, email_fold, name, password_hash, created_at) \
-                 VALUES (?, ?, ?, ?, ?) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(&email)
             .bind(email.to_lowercase())
@@ -307,7 +307,7 @@ pub async fn add_user(
         (None, None) => unreachable!("checked above"),
     };
     sqlx::query(
-        "INSERT INTO memberships (user_id, workspace_id, role) VALUES (?, ?, ?) \
+        "INSERT INTO memberships (user_id, workspace_id, role) VALUES ($1, $2, $3) \
          ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role",
     )
     .bind(user_id)

@@ -4,7 +4,7 @@
 use super::contacts::SqlStore;
 use super::editing::upsert_field_value;
 use super::import::contact_by_keys;
-use super::store_error;
+use super::{store_error, Flag};
 use app::domain::{Workspace, WorkspaceId};
 use app::filter::{digits, fold_for, Kind};
 use app::store::StoreError;
@@ -57,7 +57,7 @@ impl SqlStore {
         let token = format!("{TOKEN_PREFIX}{}", app::accounts::secret::new_token());
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO api_tokens (workspace_id, name, token_hash, prefix, created_at) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(workspace)
         .bind(name)
@@ -73,7 +73,7 @@ impl SqlStore {
     pub async fn tokens(&self, workspace: WorkspaceId) -> Result<Vec<ApiToken>, StoreError> {
         sqlx::query_as(
             "SELECT id, name, prefix, created_at, revoked_at FROM api_tokens \
-             WHERE workspace_id = ? ORDER BY id",
+             WHERE workspace_id = $1 ORDER BY id",
         )
         .bind(workspace)
         .fetch_all(&self.pool)
@@ -84,8 +84,8 @@ impl SqlStore {
     /// Revokes a token of the workspace; false when it has no such live token.
     pub async fn revoke_token(&self, workspace: WorkspaceId, id: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = ? \
-             WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL",
+            "UPDATE api_tokens SET revoked_at = $1 \
+             WHERE workspace_id = $2 AND id = $3 AND revoked_at IS NULL",
         )
         .bind(now_ms())
         .bind(workspace)
@@ -99,7 +99,7 @@ impl SqlStore {
     /// The workspace a live token belongs to.
     pub async fn token_workspace(&self, token: &str) -> Result<Option<Workspace>, StoreError> {
         let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT workspace_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+            "SELECT workspace_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(app::accounts::secret::token_hash(token))
         .fetch_optional(&self.pool)
@@ -150,7 +150,7 @@ impl SqlStore {
         };
         let conversation = insert_conversation(&mut tx, workspace, contact_id, status, now).await?;
         // A new conversation is activity: Live mode and "has conversations" see it.
-        sqlx::query("UPDATE workspaces SET change_seq = change_seq + 1 WHERE id = ?")
+        sqlx::query("UPDATE workspaces SET change_seq = change_seq + 1 WHERE id = $1")
             .bind(workspace)
             .execute(&mut *tx)
             .await
@@ -170,7 +170,7 @@ impl SqlStore {
     ) -> Result<Option<PostedMessage>, StoreError> {
         let (_writing, mut tx) = self.begin_write().await?;
         let contact: Option<(i64,)> = sqlx::query_as(
-            "SELECT contact_id FROM conversations WHERE id = ? AND workspace_id = ?",
+            "SELECT contact_id FROM conversations WHERE id = $1 AND workspace_id = $2",
         )
         .bind(conversation)
         .bind(workspace)
@@ -193,7 +193,7 @@ impl SqlStore {
 
     /// A workspace by its name (for the operator's commands).
     pub async fn workspace_named(&self, name: &str) -> Result<Option<WorkspaceId>, StoreError> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM workspaces WHERE name = ?")
+        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM workspaces WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await
@@ -207,7 +207,7 @@ impl SqlStore {
         workspace: WorkspaceId,
     ) -> Result<Vec<(i64, String)>, StoreError> {
         sqlx::query_as(
-            "SELECT id, name FROM segments WHERE workspace_id = ? ORDER BY name COLLATE NOCASE, id",
+            "SELECT id, name FROM segments WHERE workspace_id = $1 ORDER BY lower(name), id",
         )
         .bind(workspace)
         .fetch_all(&self.pool)
@@ -218,7 +218,7 @@ impl SqlStore {
 
 /// A new conversation of a contact, without messages yet.
 pub(super) async fn insert_conversation(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     workspace: WorkspaceId,
     contact_id: i64,
     status: &str,
@@ -226,7 +226,7 @@ pub(super) async fn insert_conversation(
 ) -> Result<i64, StoreError> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO conversations (workspace_id, contact_id, status, created_at) \
-         VALUES (?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(workspace)
     .bind(contact_id)
@@ -241,7 +241,7 @@ pub(super) async fn insert_conversation(
 /// A message of a conversation, which becomes its latest and the contact's
 /// last interaction. Returns the message's id.
 pub(super) async fn insert_message(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     conversation: i64,
     contact_id: i64,
     incoming: bool,
@@ -250,7 +250,7 @@ pub(super) async fn insert_message(
 ) -> Result<i64, StoreError> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO messages (conversation_id, direction, body, created_at) \
-         VALUES (?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(conversation)
     .bind(if incoming { "incoming" } else { "outgoing" })
@@ -259,14 +259,14 @@ pub(super) async fn insert_message(
     .fetch_one(&mut *conn)
     .await
     .map_err(store_error)?;
-    sqlx::query("UPDATE conversations SET last_message_at = ? WHERE id = ?")
+    sqlx::query("UPDATE conversations SET last_message_at = $1 WHERE id = $2")
         .bind(now)
         .bind(conversation)
         .execute(&mut *conn)
         .await
         .map_err(store_error)?;
     // The contacts row's trigger moves the change counter for Live mode.
-    sqlx::query("UPDATE contacts SET last_interaction_at = ? WHERE id = ?")
+    sqlx::query("UPDATE contacts SET last_interaction_at = $1 WHERE id = $2")
         .bind(now)
         .bind(contact_id)
         .execute(&mut *conn)
@@ -277,7 +277,7 @@ pub(super) async fn insert_message(
 
 /// A new contact with its folded copies (names, emails, phone digits).
 pub(super) async fn insert_contact(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     workspace: WorkspaceId,
     new: &CreatedContact,
 ) -> Result<i64, StoreError> {
@@ -285,7 +285,7 @@ pub(super) async fn insert_contact(
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO contacts (workspace_id, name, email, phone, avatar_url, avatar_color, \
          created_at, updated_at, campaign_opt_in, name_fold, email_fold, phone_digits) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(workspace)
     .bind(&new.name)
@@ -295,7 +295,7 @@ pub(super) async fn insert_contact(
     .bind(crate::seed::avatar_color(&new.name))
     .bind(now)
     .bind(now)
-    .bind(new.campaign_opt_in)
+    .bind(Flag(new.campaign_opt_in))
     .bind(fold_for(Kind::Text, &new.name))
     .bind(new.email.as_deref().map(|e| fold_for(Kind::Text, e)))
     .bind(new.phone.as_deref().map(digits))

@@ -2,6 +2,7 @@
 
 use super::filter_sql::{escape_like, push_filter, Shape};
 use super::store_error;
+use crate::db::{finish, Backend, Flag};
 use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
 use app::domain::{
     ActiveSegment, CleanChange, ContactDetails, ContactId, ContactPage, ContactRow,
@@ -11,13 +12,14 @@ use app::domain::{
 };
 use app::filter::{FieldRef, Filter, Schema};
 use app::store::{ContactStore, StoreError};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{Any, AnyPool, QueryBuilder};
 use std::collections::HashMap;
 
 /// The sqlx implementation of the app's storage port.
 #[derive(Clone)]
 pub struct SqlStore {
-    pub(super) pool: SqlitePool,
+    pub(super) pool: AnyPool,
+    pub(super) backend: Backend,
     /// SQLite has one writer at a time. Writers of this process queue here, in
     /// order, instead of polling the database lock with the busy handler's
     /// sleeps; other processes still wait on the busy timeout.
@@ -43,8 +45,9 @@ const COUNT_CACHE_ENTRIES: usize = 512;
 pub const DEFAULT_INLINE_COUNT_MAX: i64 = 50_000;
 
 impl SqlStore {
-    pub fn new(pool: SqlitePool) -> Self {
+    pub fn new(pool: AnyPool) -> Self {
         SqlStore {
+            backend: Backend::of(&pool),
             pool,
             writer: Default::default(),
             counts: Some(Default::default()),
@@ -87,7 +90,7 @@ pub(super) struct ContactRecord {
     avatar_color: String,
     created_at: i64,
     last_interaction_at: Option<i64>,
-    campaign_opt_in: bool,
+    campaign_opt_in: Flag,
     version: i64,
 }
 
@@ -103,7 +106,7 @@ impl From<ContactRecord> for ContactRow {
             created_at: r.created_at,
             last_interaction_at: r.last_interaction_at,
             last_message: None,
-            campaign_opt_in: r.campaign_opt_in,
+            campaign_opt_in: r.campaign_opt_in.0,
             version: r.version,
             fields: Vec::new(),
             conversation_fields: Vec::new(),
@@ -113,7 +116,7 @@ impl From<ContactRecord> for ContactRow {
 
 pub(super) const CONTACT_COLUMNS: &str =
     "id, name, email, phone, avatar_url, avatar_color, created_at, \
-     last_interaction_at, campaign_opt_in, version";
+     last_interaction_at, campaign_opt_in + 0 AS campaign_opt_in, version";
 
 #[derive(sqlx::FromRow)]
 struct FieldDefRecord {
@@ -157,7 +160,7 @@ impl SqlStore {
         schema: &Schema,
     ) -> Result<Vec<FieldRef>, sqlx::Error> {
         let saved: Option<(String,)> =
-            sqlx::query_as("SELECT columns FROM workspace_columns WHERE workspace_id = ?")
+            sqlx::query_as("SELECT columns FROM workspace_columns WHERE workspace_id = $1")
                 .bind(workspace)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -205,7 +208,7 @@ impl SqlStore {
         schema: &Schema,
     ) -> Result<ActiveSegment, StoreError> {
         let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT name, definition FROM segments WHERE workspace_id = ? AND id = ?",
+            "SELECT name, definition FROM segments WHERE workspace_id = $1 AND id = $2",
         )
         .bind(workspace)
         .bind(id)
@@ -249,7 +252,7 @@ impl SqlStore {
 
     async fn labels(&self, workspace: WorkspaceId) -> Result<Vec<Label>, sqlx::Error> {
         let rows: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT id, name, color FROM labels WHERE workspace_id = ? ORDER BY name",
+            "SELECT id, name, color FROM labels WHERE workspace_id = $1 ORDER BY name",
         )
         .bind(workspace)
         .fetch_all(&self.pool)
@@ -268,7 +271,7 @@ impl SqlStore {
         // `table` is one of two constants below, never user input.
         let sql = format!(
             "SELECT id, key, label, field_type, options, position FROM {table} \
-             WHERE workspace_id = ? ORDER BY position, id"
+             WHERE workspace_id = $1 ORDER BY position, id"
         );
         let records: Vec<FieldDefRecord> = sqlx::query_as(&sql)
             .bind(workspace)
@@ -289,26 +292,31 @@ impl SqlStore {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let index: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
 
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = QueryBuilder::<Any>::new(
             "SELECT contact_id, field_id, value FROM contact_field_values WHERE contact_id IN ",
         );
         push_id_list(&mut q, &ids);
-        let values: Vec<(i64, i64, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+        let values: Vec<(i64, i64, String)> = finish(&mut q)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
         for (contact_id, field_id, value) in values {
             if let Some(&i) = index.get(&contact_id) {
                 rows[i].fields.push(FieldValue { field_id, value });
             }
         }
 
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = QueryBuilder::<Any>::new(
             "SELECT c.contact_id, m.id, m.body, m.direction, m.created_at \
              FROM conversations c JOIN messages m \
                ON m.conversation_id = c.id AND m.created_at = c.last_message_at \
              WHERE c.contact_id IN ",
         );
         push_id_list(&mut q, &ids);
-        let messages: Vec<(i64, i64, String, String, i64)> =
-            q.build_query_as().fetch_all(&self.pool).await?;
+        let messages: Vec<(i64, i64, String, String, i64)> = finish(&mut q)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
         let mut latest: HashMap<i64, (i64, i64)> = HashMap::new();
         for (contact_id, message_id, body, direction, created_at) in messages {
             let Some(&i) = index.get(&contact_id) else {
@@ -325,14 +333,16 @@ impl SqlStore {
             }
         }
 
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = QueryBuilder::<Any>::new(
             "SELECT c.contact_id, COALESCE(c.last_message_at, c.created_at), c.id, v.field_id, v.value \
              FROM conversations c JOIN conversation_field_values v ON v.conversation_id = c.id \
              WHERE c.contact_id IN ",
         );
         push_id_list(&mut q, &ids);
-        let conv_values: Vec<(i64, i64, i64, i64, String)> =
-            q.build_query_as().fetch_all(&self.pool).await?;
+        let conv_values: Vec<(i64, i64, i64, i64, String)> = finish(&mut q)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
         let mut newest: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
         for (contact_id, at, conversation_id, field_id, value) in conv_values {
             let Some(&i) = index.get(&contact_id) else {
@@ -354,13 +364,13 @@ impl SqlStore {
         contact: ContactId,
     ) -> Result<(Vec<ConversationSummary>, i64), sqlx::Error> {
         let (count,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM conversations WHERE contact_id = ?")
+            sqlx::query_as("SELECT COUNT(*) FROM conversations WHERE contact_id = $1")
                 .bind(contact)
                 .fetch_one(&self.pool)
                 .await?;
         let heads: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT id, status, created_at, last_message_at FROM conversations \
-             WHERE contact_id = ? ORDER BY last_message_at DESC, id DESC LIMIT ?",
+             WHERE contact_id = $1 ORDER BY last_message_at IS NULL, last_message_at DESC, id DESC LIMIT $2",
         )
         .bind(contact)
         .bind(RECENT_CONVERSATIONS)
@@ -370,20 +380,20 @@ impl SqlStore {
         for (id, status, created_at, last_message_at) in heads {
             let labels: Vec<(i64, String, String)> = sqlx::query_as(
                 "SELECT l.id, l.name, l.color FROM conversation_labels cl \
-                 JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = ? ORDER BY l.name",
+                 JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = $1 ORDER BY l.name",
             )
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
             let fields: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT field_id, value FROM conversation_field_values WHERE conversation_id = ?",
+                "SELECT field_id, value FROM conversation_field_values WHERE conversation_id = $1",
             )
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
             let mut messages: Vec<(i64, String, String, i64)> = sqlx::query_as(
                 "SELECT id, body, direction, created_at FROM messages \
-                 WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                 WHERE conversation_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
             )
             .bind(id)
             .bind(MESSAGES_PER_CONVERSATION)
@@ -391,7 +401,7 @@ impl SqlStore {
             .await?;
             messages.reverse();
             let (message_count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM messages WHERE conversation_id = ?")
+                sqlx::query_as("SELECT COUNT(*) FROM messages WHERE conversation_id = $1")
                     .bind(id)
                     .fetch_one(&self.pool)
                     .await?;
@@ -480,7 +490,11 @@ fn search_query(term: &SearchTerm) -> Option<(SearchIndex, String)> {
 const FEW_MATCHES: i64 = 2_000;
 
 impl SqlStore {
-    async fn search_plan(&self, search: Option<&SearchTerm>) -> Result<SearchPlan, sqlx::Error> {
+    async fn search_plan(
+        &self,
+        workspace: WorkspaceId,
+        search: Option<&SearchTerm>,
+    ) -> Result<SearchPlan, sqlx::Error> {
         let Some(term) = search else {
             return Ok(SearchPlan::None);
         };
@@ -488,9 +502,12 @@ impl SqlStore {
             let folded = app::filter::fold(term.as_str());
             return Ok(SearchPlan::Like(format!("%{}%", escape_like(&folded))));
         };
+        if self.backend.is_postgres() {
+            return self.pg_search_plan(workspace, term, index).await;
+        }
         let table = index.table();
         let ids: Vec<(i64,)> = sqlx::query_as(&format!(
-            "SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?"
+            "SELECT rowid FROM {table} WHERE {table} MATCH $1 LIMIT $2"
         ))
         .bind(&phrase)
         .bind(FEW_MATCHES + 1)
@@ -507,7 +524,7 @@ impl SqlStore {
             return Ok(SearchPlan::Common(index, phrase));
         }
         let many: Option<(i64,)> = sqlx::query_as(&format!(
-            "SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT 1 OFFSET ?"
+            "SELECT rowid FROM {table} WHERE {table} MATCH $1 LIMIT 1 OFFSET $2"
         ))
         .bind(&phrase)
         .bind(self.many_matches)
@@ -520,9 +537,57 @@ impl SqlStore {
     }
 }
 
+impl SqlStore {
+    /// PostgreSQL's plan: the same rules, answered from the contacts' own
+    /// search columns (see `search_match`). Up to `FEW_MATCHES` are listed by
+    /// id; more leave the predicate in the statement, for the planner to walk
+    /// the sort index or the search index, whichever it finds cheaper.
+    async fn pg_search_plan(
+        &self,
+        workspace: WorkspaceId,
+        term: &SearchTerm,
+        index: SearchIndex,
+    ) -> Result<SearchPlan, sqlx::Error> {
+        let folded = app::filter::fold(term.as_str());
+        let needle = match index {
+            SearchIndex::Trigram => format!("%{}%", escape_like(&folded)),
+            SearchIndex::Short => folded,
+        };
+        let mut q = QueryBuilder::<Any>::new("SELECT id FROM contacts WHERE workspace_id = ");
+        q.push_bind(workspace).push(" AND ");
+        search_match(&mut q, index, &needle);
+        q.push(" LIMIT ").push_bind(FEW_MATCHES + 1);
+        let ids: Vec<(i64,)> = finish(&mut q)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
+        if ids.len() as i64 <= FEW_MATCHES {
+            return Ok(SearchPlan::Ids(ids.into_iter().map(|(id,)| id).collect()));
+        }
+        Ok(SearchPlan::Common(index, needle))
+    }
+}
+
+/// PostgreSQL's search predicate over `contacts`: a LIKE pattern over the
+/// folded search text (trigram GIN index), or one folded character or pair
+/// among the text's `search_short` terms (array GIN index).
+fn search_match(q: &mut QueryBuilder<'_, Any>, index: SearchIndex, needle: &str) {
+    match index {
+        SearchIndex::Trigram => q
+            .push("contacts.search_fold LIKE ")
+            .push_bind(needle.to_string())
+            .push(" ESCAPE '\\'"),
+        SearchIndex::Short => q
+            .push("contacts.search_short @> ARRAY[")
+            .push_bind(needle.to_string())
+            .push("]::text[]"),
+    };
+}
+
 /// The contacts a list query selects: its search plan and filter (a segment's,
 /// when one is selected), ready to be pushed into any statement over `contacts`.
 pub(super) struct Matching {
+    backend: Backend,
     plan: SearchPlan,
     filter: Filter,
     pub(super) schema: Schema,
@@ -557,12 +622,13 @@ impl SqlStore {
         let filter = if broken { Filter::default() } else { filter };
         let filtered = search.is_some() || !filter.conditions.is_empty();
         let plan = self
-            .search_plan(search.as_ref())
+            .search_plan(workspace, search.as_ref())
             .await
             .map_err(store_error)?;
         let key = serde_json::to_string(&(search.as_ref().map(SearchTerm::as_str), &filter))
             .unwrap_or_default();
         Ok(Matching {
+            backend: self.backend,
             key,
             plan,
             filter,
@@ -598,12 +664,12 @@ impl SqlStore {
         {
             Some(n) => n,
             None => {
-                let mut q = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM contacts");
+                let mut q = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM contacts");
                 matching.push_where(&mut q, workspace.id, true)?;
                 if only_with_conversations {
                     q.push(" AND EXISTS (SELECT 1 FROM conversations WHERE conversations.contact_id = contacts.id)");
                 }
-                let (n,): (i64,) = q
+                let (n,): (i64,) = finish(&mut q)
                     .build_query_as()
                     .fetch_one(&self.pool)
                     .await
@@ -634,11 +700,14 @@ impl SqlStore {
         else {
             return Ok(None);
         };
-        if only_with_conversations || !matching.filter.conditions.is_empty() {
+        if only_with_conversations
+            || !matching.filter.conditions.is_empty()
+            || self.backend.is_postgres()
+        {
             return Ok(None);
         }
-        let (others,): (bool,) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM workspaces WHERE id <> ? AND contact_count > 0)",
+        let (Flag(others),): (Flag,) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM workspaces WHERE id <> $1 AND contact_count > 0)",
         )
         .bind(workspace.id)
         .fetch_one(&self.pool)
@@ -649,7 +718,7 @@ impl SqlStore {
         }
         let table = index.table();
         let (n,): (i64,) = sqlx::query_as(&format!(
-            "SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?"
+            "SELECT COUNT(*) FROM {table} WHERE {table} MATCH $1"
         ))
         .bind(phrase)
         .fetch_one(&self.pool)
@@ -713,7 +782,7 @@ pub(super) struct FieldSort {
 
 impl FieldSort {
     /// The join of a contact to its non-empty value of the field.
-    fn push_value_condition(&self, q: &mut QueryBuilder<'_, Sqlite>, alias: &str) {
+    fn push_value_condition(&self, q: &mut QueryBuilder<'_, Any>, alias: &str) {
         q.push(format!(
             " {alias}.contact_id = contacts.id AND {alias}.field_id = "
         ))
@@ -741,7 +810,7 @@ impl SqlStore {
         let page = i64::from(PAGE_SIZE);
         // CROSS JOIN keeps the value index as the outer loop, so rows come in
         // order and the walk stops after the page.
-        let mut q = QueryBuilder::<Sqlite>::new(format!(
+        let mut q = QueryBuilder::<Any>::new(format!(
             "SELECT {CONTACT_COLUMNS} FROM contact_field_values sv CROSS JOIN contacts"
         ));
         matching.push_where(&mut q, workspace, false)?;
@@ -758,7 +827,7 @@ impl SqlStore {
         .push_bind(page)
         .push(" OFFSET ")
         .push_bind(offset);
-        let mut rows: Vec<ContactRecord> = q
+        let mut rows: Vec<ContactRecord> = finish(&mut q)
             .build_query_as()
             .fetch_all(&self.pool)
             .await
@@ -768,18 +837,18 @@ impl SqlStore {
         }
         // The page reaches past the last value: count the values to know where
         // the contacts without one start.
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = QueryBuilder::<Any>::new(
             "SELECT COUNT(*) FROM contact_field_values sv CROSS JOIN contacts",
         );
         matching.push_where(&mut q, workspace, true)?;
         q.push(" AND");
         sort.push_value_condition(&mut q, "sv");
-        let (with_value,): (i64,) = q
+        let (with_value,): (i64,) = finish(&mut q)
             .build_query_as()
             .fetch_one(&self.pool)
             .await
             .map_err(store_error)?;
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
+        let mut q = QueryBuilder::<Any>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
         matching.push_where(&mut q, workspace, false)?;
         q.push(" AND NOT EXISTS (SELECT 1 FROM contact_field_values ev WHERE");
         sort.push_value_condition(&mut q, "ev");
@@ -787,7 +856,7 @@ impl SqlStore {
             .push_bind(page - rows.len() as i64)
             .push(" OFFSET ")
             .push_bind((offset - with_value).max(0));
-        let tail: Vec<ContactRecord> = q
+        let tail: Vec<ContactRecord> = finish(&mut q)
             .build_query_as()
             .fetch_all(&self.pool)
             .await
@@ -818,16 +887,16 @@ impl Matching {
     /// WHERE for the matching contacts of `workspace`.
     pub(super) fn push_where(
         &self,
-        q: &mut QueryBuilder<'_, Sqlite>,
+        q: &mut QueryBuilder<'_, Any>,
         workspace: WorkspaceId,
         counting: bool,
     ) -> Result<(), StoreError> {
-        push_where(q, workspace, &self.plan, counting);
+        push_where(q, workspace, &self.plan, counting, self.backend);
         if self.broken {
-            q.push(" AND 0");
+            q.push(" AND FALSE");
         }
         let shape = if counting { Shape::Sets } else { Shape::Probe };
-        push_filter(q, &self.filter, &self.schema, self.now, shape)
+        push_filter(q, &self.filter, &self.schema, self.now, shape, self.backend)
             .map_err(|(i, e)| StoreError::InvalidCondition(i, e))
     }
 }
@@ -835,17 +904,18 @@ impl Matching {
 /// The rows the table shows: the workspace's contacts, narrowed by the search.
 /// `counting` picks the form that is cheaper for a COUNT over all matches.
 fn push_where(
-    q: &mut QueryBuilder<'_, Sqlite>,
+    q: &mut QueryBuilder<'_, Any>,
     workspace: WorkspaceId,
     plan: &SearchPlan,
     counting: bool,
+    backend: Backend,
 ) {
     if let SearchPlan::Ids(ids) = plan {
         // Look the few ids up and sort them; the unary `+` keeps SQLite from
         // walking the workspace's sort index past a million rows instead.
         q.push(" WHERE +workspace_id = ").push_bind(workspace);
         if ids.is_empty() {
-            q.push(" AND 0");
+            q.push(" AND FALSE");
         } else {
             q.push(" AND id IN ");
             push_id_list(q, ids);
@@ -855,6 +925,12 @@ fn push_where(
     q.push(" WHERE workspace_id = ").push_bind(workspace);
     match plan {
         SearchPlan::None | SearchPlan::Ids(_) => {}
+        SearchPlan::Moderate(index, needle) | SearchPlan::Common(index, needle)
+            if backend.is_postgres() =>
+        {
+            q.push(" AND ");
+            search_match(q, *index, needle);
+        }
         SearchPlan::Common(index, phrase) if !counting => {
             let table = index.table();
             q.push(format!(
@@ -900,14 +976,23 @@ fn fts_phrase(text: &str) -> String {
 /// ORDER BY for a sort. The built-in orders each match an index of `contacts`; a
 /// custom field sorts by its folded text (or its number), empty values last, with
 /// a full sort (see docs/benchmarks.md for what that costs at a million).
-fn push_order_by(q: &mut QueryBuilder<'_, Sqlite>, sort: Sort, schema: &Schema) {
+fn push_order_by(q: &mut QueryBuilder<'_, Any>, sort: Sort, schema: &Schema, backend: Backend) {
     let dir = if sort.descending { "DESC" } else { "ASC" };
     q.push(" ORDER BY ");
-    let column = match sort.key {
-        SortKey::LastInteraction => "last_interaction_at",
-        SortKey::CreatedAt => "created_at",
-        SortKey::Name => "name COLLATE NOCASE",
-        SortKey::Field(id) => {
+    let column = match (sort.key, backend) {
+        // PostgreSQL puts NULL last ascending; SQLite (and the spec) first.
+        (SortKey::LastInteraction, Backend::Postgres) if sort.descending => {
+            "last_interaction_at DESC NULLS LAST, id DESC"
+        }
+        (SortKey::LastInteraction, Backend::Postgres) => {
+            "last_interaction_at ASC NULLS FIRST, id ASC"
+        }
+        (SortKey::LastInteraction, _) => "last_interaction_at",
+        (SortKey::CreatedAt, _) => "created_at",
+        // Both fold ASCII only: NOCASE, and lower() under the "C" collation.
+        (SortKey::Name, Backend::Sqlite) => "name COLLATE NOCASE",
+        (SortKey::Name, Backend::Postgres) => "lower(name)",
+        (SortKey::Field(id), _) => {
             let kind = schema.kind(FieldRef::Custom(id));
             let Some(kind) = kind else {
                 // A field deleted since the link was made: the default order.
@@ -932,10 +1017,14 @@ fn push_order_by(q: &mut QueryBuilder<'_, Sqlite>, sort: Sort, schema: &Schema) 
             return;
         }
     };
-    q.push(column).push(" ").push(dir).push(", id ").push(dir);
+    if column.contains(',') {
+        q.push(column);
+    } else {
+        q.push(column).push(" ").push(dir).push(", id ").push(dir);
+    }
 }
 
-fn push_id_list(q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
+fn push_id_list(q: &mut QueryBuilder<'_, Any>, ids: &[i64]) {
     q.push("(");
     let mut list = q.separated(", ");
     for id in ids {
@@ -948,7 +1037,7 @@ fn push_id_list(q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
 impl ContactStore for SqlStore {
     async fn workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
         let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
-            "SELECT id, name, contact_count, change_seq FROM workspaces WHERE id = ?",
+            "SELECT id, name, contact_count, change_seq FROM workspaces WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -994,13 +1083,13 @@ impl ContactStore for SqlStore {
             self.field_sorted_page(workspace.id, &matching, field, query)
                 .await?
         } else {
-            let mut q =
-                QueryBuilder::<Sqlite>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
+            let mut q = QueryBuilder::<Any>::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts"));
             matching.push_where(&mut q, workspace.id, false)?;
-            push_order_by(&mut q, query.sort, &matching.schema);
+            push_order_by(&mut q, query.sort, &matching.schema, matching.backend);
             q.push(" LIMIT ").push_bind(i64::from(PAGE_SIZE));
             q.push(" OFFSET ").push_bind(query.offset() as i64);
-            q.build_query_as()
+            finish(&mut q)
+                .build_query_as()
                 .fetch_all(&self.pool)
                 .await
                 .map_err(store_error)?
@@ -1057,7 +1146,7 @@ impl ContactStore for SqlStore {
         let json =
             serde_json::to_string(columns).map_err(|e| StoreError::Internal(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO workspace_columns (workspace_id, columns, updated_at) VALUES (?, ?, ?) \
+            "INSERT INTO workspace_columns (workspace_id, columns, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (workspace_id) DO UPDATE SET columns = excluded.columns, updated_at = excluded.updated_at",
         )
         .bind(workspace)
@@ -1097,7 +1186,7 @@ impl ContactStore for SqlStore {
         let now = now_ms();
         let row: Result<(i64,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(workspace)
         .bind(name)
@@ -1124,8 +1213,8 @@ impl ContactStore for SqlStore {
             .transpose()
             .map_err(|e| StoreError::Internal(e.to_string()))?;
         let result = sqlx::query(
-            "UPDATE segments SET name = COALESCE(?, name), definition = COALESCE(?, definition), \
-             updated_at = ? WHERE workspace_id = ? AND id = ?",
+            "UPDATE segments SET name = COALESCE($1, name), definition = COALESCE($2, definition), \
+             updated_at = $3 WHERE workspace_id = $4 AND id = $5",
         )
         .bind(name)
         .bind(definition)
@@ -1139,7 +1228,7 @@ impl ContactStore for SqlStore {
     }
 
     async fn delete_segment(&self, workspace: WorkspaceId, id: i64) -> Result<bool, StoreError> {
-        let result = sqlx::query("DELETE FROM segments WHERE workspace_id = ? AND id = ?")
+        let result = sqlx::query("DELETE FROM segments WHERE workspace_id = $1 AND id = $2")
             .bind(workspace)
             .bind(id)
             .execute(&self.pool)
@@ -1206,7 +1295,7 @@ impl ContactStore for SqlStore {
         id: ContactId,
     ) -> Result<Option<ContactDetails>, StoreError> {
         let sql =
-            format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = ? AND id = ?");
+            format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE workspace_id = $1 AND id = $2");
         let Some(record): Option<ContactRecord> = sqlx::query_as(&sql)
             .bind(workspace)
             .bind(id)

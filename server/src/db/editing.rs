@@ -6,13 +6,14 @@
 
 use super::contacts::{ContactRecord, Matching, SqlStore, CONTACT_COLUMNS};
 use super::store_error;
+use crate::db::{finish, Flag, Number};
 use app::domain::{
     CleanChange, ContactId, ContactRow, DeleteSummary, DeleteTarget, EditField, FieldType,
     FieldValue, SaveOutcome, SavedContact, Workspace, WorkspaceId,
 };
 use app::filter::{digits, fold_for, Kind};
 use app::store::StoreError;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{Any, QueryBuilder};
 
 /// Ids per statement: far below SQLite's bind-parameter limit (32,766).
 const CHUNK: usize = 500;
@@ -24,7 +25,7 @@ fn now_ms() -> i64 {
 /// Writes a custom field value with its folded and numeric copies. An unchanged
 /// value is not rewritten (nor reindexed for search); returns whether it changed.
 pub(super) async fn upsert_field_value(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     contact_id: i64,
     field_id: i64,
     kind: Kind,
@@ -35,14 +36,14 @@ pub(super) async fn upsert_field_value(
         .flatten();
     let done = sqlx::query(
         "INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) \
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id, field_id) DO UPDATE \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (contact_id, field_id) DO UPDATE \
          SET value = excluded.value, number_value = excluded.number_value, value_fold = excluded.value_fold \
-         WHERE contact_field_values.value IS NOT excluded.value",
+         WHERE contact_field_values.value IS DISTINCT FROM excluded.value",
     )
     .bind(contact_id)
     .bind(field_id)
     .bind(value)
-    .bind(number)
+    .bind(Number(number))
     .bind(fold_for(kind, value))
     .execute(conn)
     .await
@@ -57,16 +58,12 @@ impl SqlStore {
     ) -> Result<
         (
             tokio::sync::MutexGuard<'_, ()>,
-            sqlx::Transaction<'static, Sqlite>,
+            sqlx::Transaction<'static, Any>,
         ),
         StoreError,
     > {
         let turn = self.writer.lock().await;
-        let tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(store_error)?;
+        let tx = super::begin_write(&self.pool).await.map_err(store_error)?;
         Ok((turn, tx))
     }
 
@@ -79,7 +76,7 @@ impl SqlStore {
     ) -> Result<SaveOutcome, StoreError> {
         let (_writing, mut tx) = self.begin_write().await?;
         let record: Option<ContactRecord> = sqlx::query_as(&format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ? AND workspace_id = ?"
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1 AND workspace_id = $2"
         ))
         .bind(id)
         .bind(workspace)
@@ -91,12 +88,13 @@ impl SqlStore {
             return Ok(SaveOutcome::NotFound);
         };
         let mut row = ContactRow::from(record);
-        let values: Vec<(i64, String)> =
-            sqlx::query_as("SELECT field_id, value FROM contact_field_values WHERE contact_id = ?")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(store_error)?;
+        let values: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT field_id, value FROM contact_field_values WHERE contact_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(store_error)?;
         row.fields = values
             .into_iter()
             .map(|(field_id, value)| FieldValue { field_id, value })
@@ -123,32 +121,32 @@ impl SqlStore {
                 EditField::Name => {
                     let name = value.unwrap_or_default();
                     let fold = fold_for(Kind::Text, &name);
-                    sqlx::query("UPDATE contacts SET name = ?, name_fold = ? WHERE id = ?")
+                    sqlx::query("UPDATE contacts SET name = $1, name_fold = $2 WHERE id = $3")
                         .bind(name)
                         .bind(fold)
                 }
                 EditField::Email => {
                     let fold = value.as_deref().map(|v| fold_for(Kind::Text, v));
-                    sqlx::query("UPDATE contacts SET email = ?, email_fold = ? WHERE id = ?")
+                    sqlx::query("UPDATE contacts SET email = $1, email_fold = $2 WHERE id = $3")
                         .bind(value)
                         .bind(fold)
                 }
                 EditField::Phone => {
                     let fold = value.as_deref().map(digits);
-                    sqlx::query("UPDATE contacts SET phone = ?, phone_digits = ? WHERE id = ?")
+                    sqlx::query("UPDATE contacts SET phone = $1, phone_digits = $2 WHERE id = $3")
                         .bind(value)
                         .bind(fold)
                 }
                 EditField::AvatarUrl => {
-                    sqlx::query("UPDATE contacts SET avatar_url = ? WHERE id = ?").bind(value)
+                    sqlx::query("UPDATE contacts SET avatar_url = $1 WHERE id = $2").bind(value)
                 }
                 EditField::CampaignOptIn => {
-                    sqlx::query("UPDATE contacts SET campaign_opt_in = ? WHERE id = ?")
-                        .bind(value.as_deref() == Some("true"))
+                    sqlx::query("UPDATE contacts SET campaign_opt_in = $1 WHERE id = $2")
+                        .bind(Flag(value.as_deref() == Some("true")))
                 }
                 EditField::Custom(field_id) => {
                     let field_type: Option<(String,)> = sqlx::query_as(
-                        "SELECT field_type FROM contact_field_defs WHERE id = ? AND workspace_id = ?",
+                        "SELECT field_type FROM contact_field_defs WHERE id = $1 AND workspace_id = $2",
                     )
                     .bind(field_id)
                     .bind(workspace)
@@ -162,7 +160,7 @@ impl SqlStore {
                     let kind = Kind::of(field_type);
                     match value {
                         None => sqlx::query(
-                            "DELETE FROM contact_field_values WHERE field_id = ? AND contact_id = ?",
+                            "DELETE FROM contact_field_values WHERE field_id = $1 AND contact_id = $2",
                         )
                         .bind(field_id),
                         Some(value) => {
@@ -179,7 +177,7 @@ impl SqlStore {
                 .map_err(store_error)?;
         }
         let (version,): (i64,) = sqlx::query_as(
-            "UPDATE contacts SET version = version + 1, updated_at = ? WHERE id = ? RETURNING version",
+            "UPDATE contacts SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version",
         )
         .bind(now)
         .bind(id)
@@ -205,14 +203,14 @@ impl SqlStore {
                     with_conversations: 0,
                 };
                 for chunk in ids.chunks(CHUNK) {
-                    let mut q = QueryBuilder::<Sqlite>::new(
-                        "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM conversations \
-                         WHERE conversations.contact_id = contacts.id)), 0) \
+                    let mut q = QueryBuilder::<Any>::new(
+                        "SELECT COUNT(*), COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM conversations \
+                         WHERE conversations.contact_id = contacts.id)) \
                          FROM contacts WHERE workspace_id = ",
                     );
                     q.push_bind(workspace.id).push(" AND id IN ");
                     push_ids(&mut q, chunk);
-                    let (total, with): (i64, i64) = q
+                    let (total, with): (i64, i64) = finish(&mut q)
                         .build_query_as()
                         .fetch_one(&self.pool)
                         .await
@@ -255,13 +253,13 @@ impl SqlStore {
                 // ended instead of rescanning rows that do not match.
                 let mut after = 0;
                 loop {
-                    let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM contacts");
+                    let mut q = QueryBuilder::<Any>::new("SELECT id FROM contacts");
                     matching.push_where(&mut q, workspace.id, true)?;
                     q.push(" AND id > ")
                         .push_bind(after)
                         .push(" ORDER BY id LIMIT ")
                         .push_bind(CHUNK as i64);
-                    let ids: Vec<(i64,)> = q
+                    let ids: Vec<(i64,)> = finish(&mut q)
                         .build_query_as()
                         .fetch_all(&mut *tx)
                         .await
@@ -295,18 +293,22 @@ impl SqlStore {
 /// Deletes contacts of the workspace by id; their conversations, messages and
 /// field values go with them (foreign keys cascade).
 async fn delete_ids(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    tx: &mut sqlx::Transaction<'_, Any>,
     workspace: WorkspaceId,
     ids: &[i64],
 ) -> Result<i64, StoreError> {
-    let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM contacts WHERE workspace_id = ");
+    let mut q = QueryBuilder::<Any>::new("DELETE FROM contacts WHERE workspace_id = ");
     q.push_bind(workspace).push(" AND id IN ");
     push_ids(&mut q, ids);
-    let done = q.build().execute(&mut **tx).await.map_err(store_error)?;
+    let done = finish(&mut q)
+        .build()
+        .execute(&mut **tx)
+        .await
+        .map_err(store_error)?;
     Ok(done.rows_affected() as i64)
 }
 
-fn push_ids(q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
+fn push_ids(q: &mut QueryBuilder<'_, Any>, ids: &[i64]) {
     q.push("(");
     let mut list = q.separated(", ");
     for id in ids {
@@ -327,7 +329,7 @@ pub struct NewContact<'a> {
 /// Adds a contact to the named workspace after checking its values by the same
 /// rules as edits. Returns the new contact's id.
 pub async fn add_contact(
-    pool: &sqlx::SqlitePool,
+    pool: &sqlx::AnyPool,
     workspace: &str,
     new: &NewContact<'_>,
 ) -> Result<i64, super::DbError> {
@@ -345,8 +347,8 @@ pub async fn add_contact(
         .map(validate::phone)
         .transpose()
         .map_err(|p| invalid("phone", p))?;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let workspace_id: Option<(i64,)> = sqlx::query_as("SELECT id FROM workspaces WHERE name = ?")
+    let mut tx = super::begin_write(pool).await?;
+    let workspace_id: Option<(i64,)> = sqlx::query_as("SELECT id FROM workspaces WHERE name = $1")
         .bind(workspace)
         .fetch_optional(&mut *tx)
         .await?;

@@ -4,11 +4,12 @@
 
 use super::contacts::SqlStore;
 use super::store_error;
+use crate::db::{finish, Backend, Flag};
 use app::contacts::export::{ExportOptions, ExportSort, RECENT_CONVERSATIONS};
 use app::domain::{ExportRow, FieldValue, ListQuery, Workspace};
 use app::store::{ExportStream, StoreError};
 use futures::StreamExt;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{Any, QueryBuilder};
 
 /// Rows in flight between the cursor and the response.
 const CHANNEL_ROWS: usize = 512;
@@ -20,7 +21,7 @@ struct ExportRecord {
     phone: Option<String>,
     created_at: i64,
     last_interaction_at: Option<i64>,
-    campaign_opt_in: bool,
+    campaign_opt_in: Flag,
     fields: Option<String>,
     labels: Option<String>,
     conversation_fields: Option<String>,
@@ -50,7 +51,7 @@ impl From<ExportRecord> for ExportRow {
             phone: r.phone,
             created_at: r.created_at,
             last_interaction_at: r.last_interaction_at,
-            campaign_opt_in: r.campaign_opt_in,
+            campaign_opt_in: r.campaign_opt_in.0,
             fields: pairs(r.fields.as_deref()),
             labels: r
                 .labels
@@ -71,18 +72,29 @@ impl SqlStore {
         let schema = self.load_schema(workspace.id).await.map_err(store_error)?;
         let now = chrono::Utc::now().timestamp_millis();
         let matching = self.matching(workspace.id, query, schema, now).await?;
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT name, email, phone, created_at, last_interaction_at, campaign_opt_in, \
-             (SELECT json_group_array(json_array(v.field_id, v.value)) FROM contact_field_values v \
-              WHERE v.contact_id = contacts.id) AS fields, ",
-        );
+        // JSON arrays built in SQL, one aggregate per backend (text either way).
+        let (pairs, distinct) = match self.backend {
+            Backend::Sqlite => (
+                "json_group_array(json_array(field_id, value))",
+                "json_group_array(DISTINCT l.name)",
+            ),
+            Backend::Postgres => (
+                "json_agg(json_build_array(field_id, value))::text",
+                "json_agg(DISTINCT l.name)::text",
+            ),
+        };
+        let mut q = QueryBuilder::<Any>::new(format!(
+            "SELECT name, email, phone, created_at, last_interaction_at, campaign_opt_in + 0 AS campaign_opt_in, \
+             (SELECT {pairs} FROM contact_field_values v \
+              WHERE v.contact_id = contacts.id) AS fields, "
+        ));
         let recent = format!(
             "(SELECT id, COALESCE(last_message_at, created_at) AS at FROM conversations \
              WHERE conversations.contact_id = contacts.id ORDER BY at DESC, id DESC LIMIT {RECENT_CONVERSATIONS})"
         );
         if options.labels {
             q.push(format!(
-                "(SELECT json_group_array(DISTINCT l.name) FROM {recent} rc \
+                "(SELECT {distinct} FROM {recent} rc \
                  JOIN conversation_labels cl ON cl.conversation_id = rc.id \
                  JOIN labels l ON l.id = cl.label_id) AS labels, "
             ));
@@ -91,25 +103,31 @@ impl SqlStore {
         }
         if options.conversation_fields {
             q.push(format!(
-                "(SELECT json_group_array(json_array(field_id, value)) FROM \
+                "(SELECT {pairs} FROM \
                  (SELECT v.field_id, v.value FROM {recent} rc \
                   JOIN conversation_field_values v ON v.conversation_id = rc.id \
-                  ORDER BY rc.at DESC, rc.id DESC)) AS conversation_fields"
+                  ORDER BY rc.at DESC, rc.id DESC) cf) AS conversation_fields"
             ));
         } else {
             q.push("NULL AS conversation_fields");
         }
         q.push(" FROM contacts");
         matching.push_where(&mut q, workspace.id, false)?;
-        q.push(match options.sort {
-            ExportSort::LastInteraction => " ORDER BY last_interaction_at DESC, id DESC",
-            ExportSort::CreatedAt => " ORDER BY created_at DESC, id DESC",
+        q.push(match (options.sort, self.backend) {
+            (ExportSort::LastInteraction, Backend::Postgres) => {
+                " ORDER BY last_interaction_at DESC NULLS LAST, id DESC"
+            }
+            (ExportSort::LastInteraction, Backend::Sqlite) => {
+                " ORDER BY last_interaction_at DESC, id DESC"
+            }
+            (ExportSort::CreatedAt, _) => " ORDER BY created_at DESC, id DESC",
         });
         q.push(" LIMIT ").push_bind(options.limit as i64);
 
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<ExportRow, StoreError>>(CHANNEL_ROWS);
         let pool = self.pool.clone();
         tokio::spawn(async move {
+            let mut q = finish(&mut q);
             let mut rows = q.build_query_as::<ExportRecord>().fetch(&pool);
             while let Some(row) = rows.next().await {
                 let item = row.map(ExportRow::from).map_err(store_error);

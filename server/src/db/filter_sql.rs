@@ -5,11 +5,12 @@
 //! It implements exactly the rules of `app::filter` (the in-memory reference
 //! evaluator); `tests` compare the two over random filters and data.
 
+use super::{Backend, Flag};
 use app::filter::{
     day_of, day_start, fold_for, positive_of, Condition, ConditionError, FieldRef, Filter, Join,
     Kind, Op, Schema, Value, DAY_MS,
 };
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{Any, QueryBuilder};
 
 /// How conditions are written for the statement around them. Both select the
 /// same rows; they differ in what SQLite can drive the statement from.
@@ -28,11 +29,12 @@ pub enum Shape {
 /// Appends ` AND (…)` for `filter` to a query over `contacts`, or nothing for an
 /// empty filter. Fails on the first condition the schema rejects.
 pub fn push_filter(
-    q: &mut QueryBuilder<'_, Sqlite>,
+    q: &mut QueryBuilder<'_, Any>,
     filter: &Filter,
     schema: &Schema,
     now: i64,
     shape: Shape,
+    backend: Backend,
 ) -> Result<(), (usize, ConditionError)> {
     let mut checked = Vec::with_capacity(filter.conditions.len());
     for (i, c) in filter.conditions.iter().enumerate() {
@@ -53,7 +55,7 @@ pub fn push_filter(
             q.push(joiner);
         }
         q.push("(");
-        push_condition(q, c, kind, now, sets);
+        push_condition(q, c, kind, now, sets, backend);
         q.push(")");
     }
     q.push(")");
@@ -61,11 +63,12 @@ pub fn push_filter(
 }
 
 fn push_condition(
-    q: &mut QueryBuilder<'_, Sqlite>,
+    q: &mut QueryBuilder<'_, Any>,
     c: &Condition,
     kind: Kind,
     now: i64,
     sets: bool,
+    backend: Backend,
 ) {
     match c.field {
         FieldRef::Name => push_text(q, "contacts.name_fold", c, kind),
@@ -78,7 +81,7 @@ fn push_condition(
         FieldRef::LastInteraction => push_instant(q, "+contacts.last_interaction_at", c, now),
         FieldRef::CampaignOptIn => {
             q.push("contacts.campaign_opt_in = ")
-                .push_bind(c.value == Value::Bool(true));
+                .push_bind(Flag(c.value == Value::Bool(true)));
         }
         FieldRef::HasConversations => {
             if c.value != Value::Bool(true) {
@@ -91,7 +94,7 @@ fn push_condition(
                 .iter()
                 .filter_map(|s| s.parse().ok())
                 .collect();
-            let any = |q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]| {
+            let any = |q: &mut QueryBuilder<'_, Any>, ids: &[i64]| {
                 q.push(
                     "EXISTS (SELECT 1 FROM conversations cv JOIN conversation_labels cl \
                      ON cl.conversation_id = cv.id WHERE cv.contact_id = contacts.id AND cl.label_id IN ",
@@ -99,7 +102,7 @@ fn push_condition(
                 push_list(q, ids.iter().copied());
                 q.push(")");
             };
-            let set = |q: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]| {
+            let set = |q: &mut QueryBuilder<'_, Any>, ids: &[i64]| {
                 q.push(
                     "contacts.id IN (SELECT cv.contact_id FROM conversation_labels cl \
                      JOIN conversations cv ON cv.id = cl.conversation_id WHERE cl.label_id IN ",
@@ -131,6 +134,7 @@ fn push_condition(
             c,
             kind,
             now,
+            backend,
         ),
         FieldRef::Conversation(field) => push_value_exists(
             q,
@@ -140,7 +144,16 @@ fn push_condition(
             c,
             kind,
             now,
+            backend,
         ),
+    }
+}
+
+/// The items of a multi-select value (a JSON array) as rows `j.value`.
+fn json_elements(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "json_each(v.value) j",
+        Backend::Postgres => "jsonb_array_elements_text(v.value::jsonb) AS j(value)",
     }
 }
 
@@ -158,9 +171,9 @@ fn text(value: &Value) -> &str {
     }
 }
 
-fn push_list<'a, T>(q: &mut QueryBuilder<'a, Sqlite>, items: impl Iterator<Item = T>)
+fn push_list<'a, T>(q: &mut QueryBuilder<'a, Any>, items: impl Iterator<Item = T>)
 where
-    T: 'a + Send + sqlx::Encode<'a, Sqlite> + sqlx::Type<Sqlite>,
+    T: 'a + Send + sqlx::Encode<'a, Any> + sqlx::Type<Any>,
 {
     q.push("(");
     let mut sep = q.separated(", ");
@@ -183,9 +196,9 @@ pub(crate) fn escape_like(text: &str) -> String {
 }
 
 /// A text or phone column holding folded values (NULL or '' when empty).
-fn push_text(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, c: &Condition, kind: Kind) {
+fn push_text(q: &mut QueryBuilder<'_, Any>, col: &'static str, c: &Condition, kind: Kind) {
     let needle = fold_for(kind, text(&c.value));
-    let empty = |q: &mut QueryBuilder<'_, Sqlite>| {
+    let empty = |q: &mut QueryBuilder<'_, Any>| {
         q.push("(")
             .push(col)
             .push(" IS NULL OR ")
@@ -212,7 +225,7 @@ fn push_text(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, c: &Condition,
     }
 }
 
-fn push_text_positive(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, op: Op, needle: String) {
+fn push_text_positive(q: &mut QueryBuilder<'_, Any>, col: &'static str, op: Op, needle: String) {
     match op {
         Op::Contains => {
             q.push(col)
@@ -232,7 +245,7 @@ fn push_text_positive(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, op: O
     }
 }
 
-fn push_instant(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, c: &Condition, now: i64) {
+fn push_instant(q: &mut QueryBuilder<'_, Any>, col: &'static str, c: &Condition, now: i64) {
     q.push(col);
     match (c.op, &c.value) {
         (Op::IsEmpty, _) => {
@@ -270,7 +283,7 @@ fn push_instant(q: &mut QueryBuilder<'_, Sqlite>, col: &'static str, c: &Conditi
         }
         // Unreachable after `Schema::check`; matches nothing rather than everything.
         _ => {
-            q.push(" IS NULL AND 0");
+            q.push(" IS NULL AND FALSE");
         }
     }
 }
@@ -287,12 +300,13 @@ fn non_empty(kind: Kind) -> &'static str {
 /// A custom or conversation field: positive operators are `EXISTS (a non-empty
 /// value that satisfies it)`, negative ones `NOT EXISTS` of their positive form.
 fn push_value_exists(
-    q: &mut QueryBuilder<'_, Sqlite>,
+    q: &mut QueryBuilder<'_, Any>,
     from: &'static str,
     field: i64,
     c: &Condition,
     kind: Kind,
     now: i64,
+    backend: Backend,
 ) {
     let positive = positive_of(c);
     if c.op.is_negative() {
@@ -302,12 +316,18 @@ fn push_value_exists(
     q.push(" AND ").push(non_empty(kind));
     if positive.op != Op::IsNotEmpty {
         q.push(" AND ");
-        push_value_predicate(q, &positive, kind, now);
+        push_value_predicate(q, &positive, kind, now, backend);
     }
     q.push(")");
 }
 
-fn push_value_predicate(q: &mut QueryBuilder<'_, Sqlite>, c: &Condition, kind: Kind, now: i64) {
+fn push_value_predicate(
+    q: &mut QueryBuilder<'_, Any>,
+    c: &Condition,
+    kind: Kind,
+    now: i64,
+    backend: Backend,
+) {
     match kind {
         Kind::Text | Kind::Phone => {
             push_text_positive(q, "v.value_fold", c.op, fold_for(kind, text(&c.value)))
@@ -357,7 +377,7 @@ fn push_value_predicate(q: &mut QueryBuilder<'_, Sqlite>, c: &Condition, kind: K
                     q.push("v.value < ").push_bind(iso(before));
                 }
                 _ => {
-                    q.push("0");
+                    q.push("FALSE");
                 }
             }
         }
@@ -375,20 +395,22 @@ fn push_value_predicate(q: &mut QueryBuilder<'_, Sqlite>, c: &Condition, kind: K
             items.sort();
             items.dedup();
             if c.op == Op::HasAllOf {
-                q.push(
-                    "(SELECT COUNT(DISTINCT j.value) FROM json_each(v.value) j WHERE j.value IN ",
-                );
+                q.push("(SELECT COUNT(DISTINCT j.value) FROM ")
+                    .push(json_elements(backend))
+                    .push(" WHERE j.value IN ");
                 let n = items.len() as i64;
                 push_list(q, items.into_iter());
                 q.push(") = ").push_bind(n);
             } else {
-                q.push("EXISTS (SELECT 1 FROM json_each(v.value) j WHERE j.value IN ");
+                q.push("EXISTS (SELECT 1 FROM ")
+                    .push(json_elements(backend))
+                    .push(" WHERE j.value IN ");
                 push_list(q, items.into_iter());
                 q.push(")");
             }
         }
         Kind::Instant | Kind::Boolean | Kind::Labels => {
-            q.push("0");
+            q.push("FALSE");
         }
     }
 }

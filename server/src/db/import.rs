@@ -3,15 +3,15 @@
 
 use super::contacts::SqlStore;
 use super::editing::upsert_field_value;
-use super::store_error;
+use super::{store_error, Flag};
 use app::contacts::import::{ImportCounts, ImportedContact, OnExisting};
 use app::domain::WorkspaceId;
 use app::filter::{digits, fold, fold_for, Kind};
 use app::store::StoreError;
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
 async fn existing(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     workspace: WorkspaceId,
     c: &ImportedContact,
 ) -> Result<Option<i64>, StoreError> {
@@ -21,14 +21,14 @@ async fn existing(
 /// The contact with this email (case-insensitive), or else with this phone
 /// (by digits): how imports and incoming conversations find who they are about.
 pub(super) async fn contact_by_keys(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     workspace: WorkspaceId,
     email: Option<&str>,
     phone: Option<&str>,
 ) -> Result<Option<i64>, StoreError> {
     if let Some(email) = email {
         let found: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM contacts WHERE workspace_id = ? AND email_fold = ? ORDER BY id LIMIT 1",
+            "SELECT id FROM contacts WHERE workspace_id = $1 AND email_fold = $2 ORDER BY id LIMIT 1",
         )
         .bind(workspace)
         .bind(fold(email.trim()))
@@ -41,7 +41,7 @@ pub(super) async fn contact_by_keys(
     }
     if let Some(phone) = phone {
         let found: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM contacts WHERE workspace_id = ? AND phone_digits = ? ORDER BY id LIMIT 1",
+            "SELECT id FROM contacts WHERE workspace_id = $1 AND phone_digits = $2 ORDER BY id LIMIT 1",
         )
         .bind(workspace)
         .bind(digits(phone))
@@ -79,15 +79,19 @@ impl SqlStore {
         let mut counts = ImportCounts::default();
         let now = chrono::Utc::now().timestamp_millis();
         // New contacts' values are written before the contacts themselves.
-        sqlx::query("PRAGMA defer_foreign_keys = ON")
-            .execute(&mut *tx)
+        super::defer_foreign_keys(&mut tx, self.backend)
             .await
             .map_err(store_error)?;
-        let (mut next_id,): (i64,) =
-            sqlx::query_as("SELECT COALESCE(MAX(id), 0) + 1 FROM contacts")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(store_error)?;
+        // New ids: after the largest on SQLite (writers take turns), from the
+        // id sequence on PostgreSQL (which other instances draw from too).
+        let id_sql = match self.backend {
+            super::Backend::Sqlite => "SELECT COALESCE(MAX(id), 0) + 1 FROM contacts",
+            super::Backend::Postgres => "SELECT nextval(pg_get_serial_sequence('contacts', 'id'))",
+        };
+        let (mut next_id,): (i64,) = sqlx::query_as(id_sql)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(store_error)?;
         for c in contacts {
             match existing(&mut tx, workspace, c).await? {
                 Some(_) if on_existing == OnExisting::Skip => counts.skipped += 1,
@@ -97,7 +101,16 @@ impl SqlStore {
                 }
                 None => {
                     insert(&mut tx, workspace, next_id, c, now).await?;
-                    next_id += 1;
+                    next_id = match self.backend {
+                        super::Backend::Sqlite => next_id + 1,
+                        super::Backend::Postgres => {
+                            sqlx::query_as::<_, (i64,)>(id_sql)
+                                .fetch_one(&mut *tx)
+                                .await
+                                .map_err(store_error)?
+                                .0
+                        }
+                    };
                     counts.created += 1;
                 }
             }
@@ -111,7 +124,7 @@ impl SqlStore {
 /// foreign keys checked at commit, so the contact's insert trigger indexes its
 /// search text once instead of once per value.
 async fn insert(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     workspace: WorkspaceId,
     id: i64,
     c: &ImportedContact,
@@ -121,7 +134,7 @@ async fn insert(
     sqlx::query(
         "INSERT INTO contacts (id, workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
          campaign_opt_in, name_fold, email_fold, phone_digits) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id)
     .bind(workspace)
@@ -131,7 +144,7 @@ async fn insert(
     .bind(crate::seed::avatar_color(&c.name))
     .bind(c.created_at.unwrap_or(now))
     .bind(now)
-    .bind(c.campaign_opt_in.unwrap_or(false))
+    .bind(Flag(c.campaign_opt_in.unwrap_or(false)))
     .bind(fold_for(Kind::Text, &c.name))
     .bind(c.email.as_deref().map(|e| fold_for(Kind::Text, e)))
     .bind(c.phone.as_deref().map(digits))
@@ -145,20 +158,20 @@ async fn insert(
 /// empty profile cell, leaves the stored value as it is. A contact whose values
 /// are all the same is not written at all (no new version, no reindexing).
 async fn update(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     id: i64,
     c: &ImportedContact,
     now: i64,
 ) -> Result<(), StoreError> {
     let fields_changed = write_fields(tx, id, c).await?;
     let profile = sqlx::query(
-        "UPDATE contacts SET name = ?, name_fold = ?, \
-         email = COALESCE(?, email), email_fold = COALESCE(?, email_fold), \
-         phone = COALESCE(?, phone), phone_digits = COALESCE(?, phone_digits), \
-         campaign_opt_in = COALESCE(?, campaign_opt_in), \
-         version = version + 1, updated_at = ? \
-         WHERE id = ? AND (name IS NOT ? OR email IS NOT COALESCE(?, email) \
-           OR phone IS NOT COALESCE(?, phone) OR campaign_opt_in IS NOT COALESCE(?, campaign_opt_in))",
+        "UPDATE contacts SET name = $1, name_fold = $2, \
+         email = COALESCE($3, email), email_fold = COALESCE($4, email_fold), \
+         phone = COALESCE($5, phone), phone_digits = COALESCE($6, phone_digits), \
+         campaign_opt_in = COALESCE($7, campaign_opt_in), \
+         version = version + 1, updated_at = $8 \
+         WHERE id = $9 AND (name IS DISTINCT FROM $10 OR email IS DISTINCT FROM COALESCE($11, email) \
+           OR phone IS DISTINCT FROM COALESCE($12, phone) OR campaign_opt_in IS DISTINCT FROM COALESCE($13, campaign_opt_in))",
     )
     .bind(&c.name)
     .bind(fold_for(Kind::Text, &c.name))
@@ -166,20 +179,20 @@ async fn update(
     .bind(c.email.as_deref().map(|e| fold_for(Kind::Text, e)))
     .bind(&c.phone)
     .bind(c.phone.as_deref().map(digits))
-    .bind(c.campaign_opt_in)
+    .bind(c.campaign_opt_in.map(Flag))
     .bind(now)
     .bind(id)
     .bind(&c.name)
     .bind(&c.email)
     .bind(&c.phone)
-    .bind(c.campaign_opt_in)
+    .bind(c.campaign_opt_in.map(Flag))
     .execute(&mut **tx)
     .await
     .map_err(store_error)?;
     if profile.rows_affected() == 0 && fields_changed {
         // Only custom fields changed: a new version, without touching the
         // columns the search index follows.
-        sqlx::query("UPDATE contacts SET version = version + 1, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE contacts SET version = version + 1, updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
             .execute(&mut **tx)
@@ -191,7 +204,7 @@ async fn update(
 
 /// Writes the mapped custom fields; returns whether any value changed.
 async fn write_fields(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     id: i64,
     c: &ImportedContact,
 ) -> Result<bool, StoreError> {

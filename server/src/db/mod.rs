@@ -13,18 +13,20 @@ pub use accounts::{add_user, open_session, UserAdded};
 pub use contacts::{SqlStore, DEFAULT_INLINE_COUNT_MAX};
 pub use editing::{add_contact, NewContact};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
-use std::{path::Path, str::FromStr, time::Duration};
+mod dialect;
+
+pub use dialect::{finish, numbered, Backend, Flag, Number};
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+use std::{path::Path, sync::Once, time::Duration};
 
 /// Where the database lives when no URL is given.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/contacts.db";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error(
-        "unsupported database URL {0:?}: use sqlite://PATH (PostgreSQL support is not built yet)"
-    )]
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
     #[error("cannot create the database folder {path}: {source}")]
     Folder {
@@ -45,53 +47,117 @@ pub enum DbError {
 }
 
 /// Opens (creating if needed) the database at `url` and brings its schema up to date.
-pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
+pub async fn connect(url: &str) -> Result<AnyPool, DbError> {
     let pool = open(url, 8).await?;
     migrate(&pool).await?;
     Ok(pool)
 }
 
 /// Opens the database without migrating.
-pub async fn open(url: &str, max_connections: u32) -> Result<SqlitePool, DbError> {
-    if !url.starts_with("sqlite:") {
-        return Err(DbError::UnsupportedUrl(url.to_string()));
-    }
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(DbError::Connect)?
-        .create_if_missing(true)
-        .foreign_keys(true)
-        // WAL lets readers go on while one writer writes; the busy timeout makes a
-        // second writer wait instead of failing with "database is locked".
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10))
-        .pragma("cache_size", "-65536")
-        .pragma("temp_store", "memory");
-    if let Some(parent) = Path::new(options.get_filename()).parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent).map_err(|source| DbError::Folder {
-                path: parent.display().to_string(),
-                source,
-            })?;
-        }
-    }
-    SqlitePoolOptions::new()
+pub async fn open(url: &str, max_connections: u32) -> Result<AnyPool, DbError> {
+    static DRIVERS: Once = Once::new();
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+    let backend = Backend::of_url(url).ok_or_else(|| DbError::UnsupportedUrl(url.to_string()))?;
+    let options = AnyPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await
-        .map_err(DbError::Connect)
+        .acquire_timeout(Duration::from_secs(10));
+    match backend {
+        Backend::Sqlite => {
+            let path = sqlite_path(url);
+            if let Some(parent) = Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent).map_err(|source| DbError::Folder {
+                        path: parent.display().to_string(),
+                        source,
+                    })?;
+                }
+            }
+            // The Any driver opens SQLite from the URL alone, so the file is created
+            // by `mode=rwc` and the settings are applied to each new connection.
+            let url = if url.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            options
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // WAL lets readers go on while one writer writes; the busy
+                        // timeout makes a second writer wait instead of failing
+                        // with "database is locked".
+                        conn.execute(
+                            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+                             PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
+                             PRAGMA cache_size = -65536; PRAGMA temp_store = memory;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .connect(&url)
+                .await
+                .map_err(DbError::Connect)
+        }
+        Backend::Postgres => options.connect(url).await.map_err(DbError::Connect),
+    }
 }
 
-pub async fn migrate(pool: &SqlitePool) -> Result<(), DbError> {
-    sqlx::migrate!("../migrations/sqlite").run(pool).await?;
+/// The file of a `sqlite:` URL, without the scheme and query.
+fn sqlite_path(url: &str) -> &str {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    rest.split('?').next().unwrap_or(rest)
+}
+
+pub async fn migrate(pool: &AnyPool) -> Result<(), DbError> {
+    match Backend::of(pool) {
+        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
+        Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+    }
     Ok(())
+}
+
+/// Starts a transaction that writes after reading. SQLite takes its one write
+/// lock at the start (`BEGIN IMMEDIATE`), so a read is never followed by a
+/// failed upgrade; PostgreSQL gets the same one-writer-at-a-time order from a
+/// transaction-scoped advisory lock, across every app instance.
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match Backend::of(pool) {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7270)")
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
+}
+
+/// Lets a transaction write rows before the rows they refer to (checked at
+/// commit): bulk writes put a contact's values before the contact, so its
+/// search text is built once.
+pub(crate) async fn defer_foreign_keys(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<(), sqlx::Error> {
+    let statement = match backend {
+        Backend::Sqlite => "PRAGMA defer_foreign_keys = ON",
+        Backend::Postgres => "SET CONSTRAINTS ALL DEFERRED",
+    };
+    sqlx::query(statement).execute(conn).await.map(|_| ())
 }
 
 /// Maps a sqlx error to the port's error, keeping the detail for the logs.
 pub(crate) fn store_error(err: sqlx::Error) -> app::store::StoreError {
     use app::store::StoreError;
     match err {
+        // PostgreSQL refuses NUL in text ("invalid byte sequence"); the rules
+        // refuse it first wherever a person types, this covers the rest.
+        sqlx::Error::Database(ref e) if e.code().as_deref() == Some("22021") => {
+            StoreError::Unstorable(e.message().to_string())
+        }
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             StoreError::Unavailable(err.to_string())
         }

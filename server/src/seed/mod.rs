@@ -17,10 +17,11 @@ pub fn avatar_color(name: &str) -> &'static str {
 }
 
 use crate::db::DbError;
+use crate::db::{finish, Backend, Flag, Number};
 use app::filter::{digits, fold_for, Kind};
 use data::*;
 use indicatif::{ProgressBar, ProgressStyle};
-use sqlx::{query_builder::Separated, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{query_builder::Separated, Any, AnyConnection, AnyPool, QueryBuilder};
 use std::time::{Duration, Instant};
 
 const DAY_MS: i64 = 86_400_000;
@@ -378,18 +379,18 @@ fn generate(g: &mut Generator<'_>, batch: &mut Batch, k: u64, contact_id: i64) {
 }
 
 async fn ensure_workspace(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     name: &str,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query(
-        "INSERT INTO workspaces (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO workspaces (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name)
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let (id,): (i64,) = sqlx::query_as("SELECT id FROM workspaces WHERE name = ?")
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM workspaces WHERE name = $1")
         .bind(name)
         .fetch_one(&mut *conn)
         .await?;
@@ -397,7 +398,7 @@ async fn ensure_workspace(
 }
 
 async fn ensure_field(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     table: &str,
     workspace: i64,
     (key, label, field_type, options, position): (&str, &str, &str, &[&str], i32),
@@ -405,7 +406,7 @@ async fn ensure_field(
     // `table` is one of two constants, never user input.
     let sql = format!(
         "INSERT INTO {table} (workspace_id, key, label, field_type, options, position) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, key) DO NOTHING"
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, key) DO NOTHING"
     );
     sqlx::query(&sql)
         .bind(workspace)
@@ -416,7 +417,7 @@ async fn ensure_field(
         .bind(position)
         .execute(&mut *conn)
         .await?;
-    let sql = format!("SELECT id FROM {table} WHERE workspace_id = ? AND key = ?");
+    let sql = format!("SELECT id FROM {table} WHERE workspace_id = $1 AND key = $2");
     let (id,): (i64,) = sqlx::query_as(&sql)
         .bind(workspace)
         .bind(key)
@@ -425,16 +426,13 @@ async fn ensure_field(
     Ok(id)
 }
 
-async fn ensure_definitions(
-    conn: &mut SqliteConnection,
-    workspace: i64,
-) -> Result<Ids, sqlx::Error> {
+async fn ensure_definitions(conn: &mut AnyConnection, workspace: i64) -> Result<Ids, sqlx::Error> {
     let c = "contact_field_defs";
     let v = "conversation_field_defs";
     let mut labels = Vec::new();
     for (name, color) in LABELS {
         sqlx::query(
-            "INSERT INTO labels (workspace_id, name, color) VALUES (?, ?, ?) \
+            "INSERT INTO labels (workspace_id, name, color) VALUES ($1, $2, $3) \
              ON CONFLICT (workspace_id, name) DO NOTHING",
         )
         .bind(workspace)
@@ -443,7 +441,7 @@ async fn ensure_definitions(
         .execute(&mut *conn)
         .await?;
         let (id,): (i64,) =
-            sqlx::query_as("SELECT id FROM labels WHERE workspace_id = ? AND name = ?")
+            sqlx::query_as("SELECT id FROM labels WHERE workspace_id = $1 AND name = $2")
                 .bind(workspace)
                 .bind(name)
                 .fetch_one(&mut *conn)
@@ -512,22 +510,26 @@ async fn ensure_definitions(
 
 /// Inserts `rows` with multi-row INSERTs, as many per statement as SQLite allows.
 async fn insert_rows<T>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     head: &'static str,
     columns: usize,
     rows: &[T],
-    mut bind: impl for<'a, 'q> FnMut(&mut Separated<'a, 'q, Sqlite, &'static str>, &'q T),
+    mut bind: impl for<'a, 'q> FnMut(&mut Separated<'a, 'q, Any, &'static str>, &'q T),
 ) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(MAX_BINDS / columns) {
-        let mut q = QueryBuilder::<Sqlite>::new(head);
+        let mut q = QueryBuilder::<Any>::new(head);
         q.push_values(chunk, |mut sep, row| bind(&mut sep, row));
-        q.build().persistent(true).execute(&mut *conn).await?;
+        finish(&mut q)
+            .build()
+            .persistent(true)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
 
 async fn write_batch(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     workspace: i64,
     b: &Batch,
     now: i64,
@@ -549,7 +551,7 @@ async fn write_batch(
             s.push_bind(v.0)
                 .push_bind(v.1)
                 .push_bind(v.2.as_str())
-                .push_bind(v.3)
+                .push_bind(Number(v.3))
                 .push_bind(fold_for(kind, &v.2));
         },
     )
@@ -577,7 +579,7 @@ async fn write_batch(
                     ),
                 )
                 .push_bind(c.last_interaction_at)
-                .push_bind(c.opt_in)
+                .push_bind(Flag(c.opt_in))
                 .push_bind(fold_for(Kind::Text, &c.name))
                 .push_bind(c.email.as_deref().map(|e| fold_for(Kind::Text, e)))
                 .push_bind(c.phone.as_deref().map(digits));
@@ -608,7 +610,7 @@ async fn write_batch(
             s.push_bind(v.0)
                 .push_bind(v.1)
                 .push_bind(v.2.as_str())
-                .push_bind(v.3)
+                .push_bind(Number(v.3))
                 .push_bind(fold_for(Kind::Text, &v.2));
         },
     )
@@ -640,7 +642,35 @@ async fn write_batch(
     Ok(())
 }
 
-async fn max_id(conn: &mut SqliteConnection, table: &str) -> Result<i64, sqlx::Error> {
+/// A write transaction on a bare connection (see `db::begin_write`).
+async fn begin(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    match backend {
+        Backend::Sqlite => sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?,
+        Backend::Postgres => {
+            sqlx::query("BEGIN").execute(&mut *conn).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7270)")
+                .execute(&mut *conn)
+                .await?
+        }
+    };
+    Ok(())
+}
+
+/// Rows written with explicit ids leave PostgreSQL's id sequences behind:
+/// move them past the largest id, so later inserts get fresh ones.
+async fn advance_sequences(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    for table in ["contacts", "conversations", "messages"] {
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+             (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn max_id(conn: &mut AnyConnection, table: &str) -> Result<i64, sqlx::Error> {
     let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
     let (id,): (i64,) = sqlx::query_as(&sql).fetch_one(&mut *conn).await?;
     Ok(id)
@@ -648,25 +678,32 @@ async fn max_id(conn: &mut SqliteConnection, table: &str) -> Result<i64, sqlx::E
 
 /// Adds `opts.contacts` contacts (with conversations) to the named workspace,
 /// creating it and its field definitions when missing.
-pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, DbError> {
+pub async fn seed(pool: &AnyPool, opts: &SeedOptions) -> Result<SeedReport, DbError> {
     let started = Instant::now();
     let now = chrono::Utc::now().timestamp_millis();
+    let backend = Backend::of(pool);
+    let sqlite = backend == Backend::Sqlite;
     let mut conn = pool.acquire().await?;
-    // Bulk loading: a big page cache; durability comes from the final commit.
-    sqlx::query("PRAGMA cache_size = -262144")
-        .execute(&mut *conn)
-        .await?;
+    if sqlite {
+        // Bulk loading: a big page cache; durability comes from the final commit.
+        sqlx::query("PRAGMA cache_size = -262144")
+            .execute(&mut *conn)
+            .await?;
+    }
 
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    begin(&mut conn, backend).await?;
     let workspace = ensure_workspace(&mut conn, &opts.workspace, now).await?;
     let ids = ensure_definitions(&mut conn, workspace).await?;
-    let (already,): (i64,) = sqlx::query_as("SELECT contact_count FROM workspaces WHERE id = ?")
+    let (already,): (i64,) = sqlx::query_as("SELECT contact_count FROM workspaces WHERE id = $1")
         .bind(workspace)
         .fetch_one(&mut *conn)
         .await?;
     // The search index buffers a whole batch's terms in memory before writing
     // them out: fewer, larger segments, a third less time than the 1 MB default.
-    for index in ["contact_search", "contact_search_short"] {
+    for index in ["contact_search", "contact_search_short"]
+        .into_iter()
+        .filter(|_| sqlite)
+    {
         sqlx::query(&format!(
             "INSERT INTO {index} ({index}, rank) VALUES ('hashsize', 33554432)"
         ))
@@ -693,10 +730,8 @@ pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, D
     let mut done = 0u64;
     while done < opts.contacts {
         let n = BATCH.min(opts.contacts - done);
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        sqlx::query("PRAGMA defer_foreign_keys = ON")
-            .execute(&mut *conn)
-            .await?;
+        begin(&mut conn, backend).await?;
+        crate::db::defer_foreign_keys(&mut conn, backend).await?;
         // Ids are read inside the write lock, so a running server can insert too.
         let mut next_contact = max_id(&mut conn, "contacts").await? + 1;
         let mut generator = Generator {
@@ -712,7 +747,11 @@ pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, D
             generate(&mut generator, &mut batch, k, next_contact);
             next_contact += 1;
         }
-        if let Err(err) = write_batch(&mut conn, workspace, &batch, now, ids.backup_phone).await {
+        let mut written = write_batch(&mut conn, workspace, &batch, now, ids.backup_phone).await;
+        if written.is_ok() && !sqlite {
+            written = advance_sequences(&mut conn).await;
+        }
+        if let Err(err) = written {
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
             return Err(err.into());
         }
@@ -723,17 +762,17 @@ pub async fn seed(pool: &SqlitePool, opts: &SeedOptions) -> Result<SeedReport, D
         bar.set_position(done);
     }
     bar.finish_and_clear();
-    // The connection goes back to the pool: give it the server's settings again.
-    for pragma in [
-        "PRAGMA cache_size = -65536",
-        "PRAGMA wal_autocheckpoint = 1000",
-    ] {
-        sqlx::query(pragma).execute(&mut *conn).await?;
+    if sqlite {
+        // The connection goes back to the pool: give it the server's settings again.
+        for pragma in [
+            "PRAGMA cache_size = -65536",
+            "PRAGMA wal_autocheckpoint = 1000",
+            "PRAGMA analysis_limit = 1000",
+        ] {
+            sqlx::query(pragma).execute(&mut *conn).await?;
+        }
     }
     // Fresh statistics keep the query planner on the right indexes.
-    sqlx::query("PRAGMA analysis_limit = 1000")
-        .execute(&mut *conn)
-        .await?;
     sqlx::query("ANALYZE").execute(&mut *conn).await?;
     Ok(SeedReport {
         workspace_id: workspace,

@@ -1,11 +1,13 @@
-//! Starting the real server on a random port against a fresh SQLite database.
+//! Starting the real server on a random port against a fresh database: a SQLite
+//! file, or a PostgreSQL database of its own when `CONTACTS_TEST_POSTGRES` names
+//! a server (`postgres://postgres@127.0.0.1:5432`), dropped after the test.
 
 #![allow(dead_code)]
 
 use app::accounts::Role;
 use app::filter::{digits, fold_for, Kind};
 use server::{db, http, seed};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use std::sync::{
     atomic::{AtomicBool, AtomicUsize, Ordering},
     Arc,
@@ -13,7 +15,7 @@ use std::sync::{
 
 pub struct TestApp {
     pub base: String,
-    pub pool: SqlitePool,
+    pub pool: AnyPool,
     pub store: db::SqlStore,
     /// The same application, for in-process requests (`tower::ServiceExt::oneshot`).
     pub router: axum::Router,
@@ -22,7 +24,96 @@ pub struct TestApp {
     jar: Arc<reqwest::cookie::Jar>,
     signed_in: AtomicBool,
     users: AtomicUsize,
+    pub db: TestDb,
+}
+
+/// A database for one test, gone when this is dropped.
+pub struct TestDb {
+    pub url: String,
     _dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+/// The PostgreSQL server tests run against, if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("CONTACTS_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('/').to_string())
+}
+
+impl TestDb {
+    /// A fresh database on the backend the run is for.
+    pub async fn new() -> TestDb {
+        match postgres_server() {
+            Some(server) => Self::postgres(&server).await,
+            None => Self::sqlite(),
+        }
+    }
+
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestDb {
+            url: format!("sqlite://{}", dir.path().join("test.db").display()),
+            _dir: dir,
+            postgres: None,
+        }
+    }
+
+    pub async fn postgres(server: &str) -> TestDb {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "contacts_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst),
+            chrono::Utc::now().timestamp_micros() % 1_000_000
+        );
+        let admin = db::open(&format!("{server}/postgres"), 1)
+            .await
+            .expect("PostgreSQL server");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create database");
+        // A test's database need not survive a crash: commits skip the disk
+        // flush, as SQLite's test files effectively do.
+        sqlx::query(&format!(
+            "ALTER DATABASE {name} SET synchronous_commit = off"
+        ))
+        .execute(&admin)
+        .await
+        .expect("configure database");
+        admin.close().await;
+        TestDb {
+            url: format!("{server}/{name}"),
+            _dir: tempfile::tempdir().expect("temp dir"),
+            postgres: Some((server.to_string(), name)),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on itself.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(admin) = db::open(&format!("{server}/postgres"), 1).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&admin)
+                        .await;
+                    admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 impl TestApp {
@@ -78,7 +169,7 @@ impl TestApp {
     pub async fn sign_in(&self, ws: i64, role: Role) -> String {
         let n = self.users.fetch_add(1, Ordering::SeqCst);
         let email = format!("user{n}@example.com");
-        let name: (String,) = sqlx::query_as("SELECT name FROM workspaces WHERE id = ?")
+        let name: (String,) = sqlx::query_as("SELECT name FROM workspaces WHERE id = $1")
             .bind(ws)
             .fetch_one(&self.pool)
             .await
@@ -143,9 +234,13 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app over a store set up by `configure` (limits a test needs).
 pub async fn spawn_app_with(configure: impl FnOnce(db::SqlStore) -> db::SqlStore) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let pool = db::connect(&url).await.expect("database");
+    // Failures' details (what the user's message leaves out) in the test output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_test_writer()
+        .try_init();
+    let test_db = TestDb::new().await;
+    let pool = db::connect(&test_db.url).await.expect("database");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("port");
@@ -174,7 +269,59 @@ pub async fn spawn_app_with(configure: impl FnOnce(db::SqlStore) -> db::SqlStore
         jar,
         signed_in: AtomicBool::new(false),
         users: AtomicUsize::new(0),
-        _dir: dir,
+        db: test_db,
+    }
+}
+
+/// Another app instance over the same database (its own pool, store, count
+/// cache and port), whose client carries the same session cookie.
+pub struct Instance {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn second_instance(&self) -> Instance {
+        let pool = db::open(&self.db.url, 8).await.expect("database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("port");
+        let addr = listener.local_addr().expect("addr");
+        let app = http::router(
+            db::SqlStore::new(pool),
+            http::leptos_options("target/site", addr),
+        );
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("server");
+        });
+        let base = format!("http://{addr}");
+        // The session lives in the database: the same cookie works here.
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let ours = self.base.parse::<reqwest::Url>().expect("url");
+        let theirs = base.parse::<reqwest::Url>().expect("url");
+        if let Some(cookies) = reqwest::cookie::CookieStore::cookies(&*self.jar, &ours) {
+            for cookie in cookies.to_str().expect("ascii cookies").split("; ") {
+                jar.add_cookie_str(&format!("{cookie}; Path=/"), &theirs);
+            }
+        }
+        Instance {
+            base,
+            client: reqwest::Client::builder()
+                .cookie_provider(jar)
+                .build()
+                .expect("client"),
+        }
+    }
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
     }
 }
 
@@ -189,9 +336,9 @@ pub fn row_ids(html: &str) -> Vec<i64> {
 }
 
 /// Creates a workspace and returns its id.
-pub async fn workspace(pool: &SqlitePool, name: &str) -> i64 {
+pub async fn workspace(pool: &AnyPool, name: &str) -> i64 {
     sqlx::query_as::<_, (i64,)>(
-        "INSERT INTO workspaces (name, created_at) VALUES (?, 0) RETURNING id",
+        "INSERT INTO workspaces (name, created_at) VALUES ($1, 0) RETURNING id",
     )
     .bind(name)
     .fetch_one(pool)
@@ -203,7 +350,7 @@ pub async fn workspace(pool: &SqlitePool, name: &str) -> i64 {
 /// Inserts a contact with the given name, email and phone; `age` orders them
 /// (a larger age is an older creation and last interaction).
 pub async fn contact(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     ws: i64,
     name: &str,
     email: Option<&str>,
@@ -214,7 +361,7 @@ pub async fn contact(
     sqlx::query_as::<_, (i64,)>(
         "INSERT INTO contacts (workspace_id, name, email, phone, avatar_color, created_at, updated_at, \
          last_interaction_at, name_fold, email_fold, phone_digits) \
-         VALUES (?, ?, ?, ?, '#475569', ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, '#475569', $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(ws)
     .bind(name)
@@ -234,7 +381,7 @@ pub async fn contact(
 
 /// Defines a custom contact field and returns its id.
 pub async fn field_def(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     ws: i64,
     key: &str,
     field_type: &str,
@@ -242,7 +389,7 @@ pub async fn field_def(
 ) -> i64 {
     sqlx::query_as::<_, (i64,)>(
         "INSERT INTO contact_field_defs (workspace_id, key, label, field_type, options, position) \
-         VALUES (?, ?, ?, ?, ?, (SELECT COUNT(*) FROM contact_field_defs)) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, (SELECT COUNT(*) FROM contact_field_defs)) RETURNING id",
     )
     .bind(ws)
     .bind(key)
@@ -256,17 +403,17 @@ pub async fn field_def(
 }
 
 /// Gives a contact a conversation with one message.
-pub async fn conversation(pool: &SqlitePool, ws: i64, contact: i64) -> i64 {
+pub async fn conversation(pool: &AnyPool, ws: i64, contact: i64) -> i64 {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO conversations (workspace_id, contact_id, status, created_at, last_message_at) \
-         VALUES (?, ?, 'open', 1, 1) RETURNING id",
+         VALUES ($1, $2, 'open', 1, 1) RETURNING id",
     )
     .bind(ws)
     .bind(contact)
     .fetch_one(pool)
     .await
     .expect("conversation");
-    sqlx::query("INSERT INTO messages (conversation_id, direction, body, created_at) VALUES (?, 'incoming', 'hi', 1)")
+    sqlx::query("INSERT INTO messages (conversation_id, direction, body, created_at) VALUES ($1, 'incoming', 'hi', 1)")
         .bind(id)
         .execute(pool)
         .await
@@ -275,8 +422,8 @@ pub async fn conversation(pool: &SqlitePool, ws: i64, contact: i64) -> i64 {
 }
 
 /// A contact's version, or None when it is gone.
-pub async fn version(pool: &SqlitePool, id: i64) -> Option<i64> {
-    sqlx::query_as::<_, (i64,)>("SELECT version FROM contacts WHERE id = ?")
+pub async fn version(pool: &AnyPool, id: i64) -> Option<i64> {
+    sqlx::query_as::<_, (i64,)>("SELECT version FROM contacts WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
         .await
@@ -285,10 +432,10 @@ pub async fn version(pool: &SqlitePool, id: i64) -> Option<i64> {
 }
 
 /// Saves a segment with this filter definition (JSON) and returns its id.
-pub async fn segment(pool: &SqlitePool, ws: i64, name: &str, definition: &str) -> i64 {
+pub async fn segment(pool: &AnyPool, ws: i64, name: &str, definition: &str) -> i64 {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO segments (workspace_id, name, definition, created_at, updated_at) \
-         VALUES (?, ?, ?, 0, 0) RETURNING id",
+         VALUES ($1, $2, $3, 0, 0) RETURNING id",
     )
     .bind(ws)
     .bind(name)
