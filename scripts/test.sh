@@ -20,7 +20,7 @@ cargo test -p app -p contacts
 
 step "Integration and property tests (PostgreSQL)"
 source "$ROOT/scripts/postgres.sh"
-cargo test -p contacts --tests
+cargo test -p app -p contacts
 unset CONTACTS_TEST_POSTGRES
 
 step "Release build (server and WASM)"
