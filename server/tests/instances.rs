@@ -10,6 +10,26 @@ use common::{contact, spawn_app};
 use leptos::server_fn::ServerFn;
 use serde_json::json;
 
+/// Saves a contact's email as the browser does; returns the status.
+async fn save_email(client: &reqwest::Client, url: String, id: i64, email: &str) -> u16 {
+    client
+        .post(url)
+        .json(&json!({ "id": id, "version": 1, "changes": [
+            { "field": { "kind": "email" }, "expected": null, "value": email }
+        ] }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn page(client: &reqwest::Client, url: String) -> String {
+    let res = client.get(url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.text().await.unwrap()
+}
+
 async fn live_check(client: &reqwest::Client, url: String) -> i64 {
     let res = client
         .post(url)
@@ -30,50 +50,24 @@ async fn an_edit_through_one_instance_shows_in_the_live_list_of_another() {
     let b = a.second_instance().await;
 
     // Signed in through A, the same session is valid on B.
-    let res = b.client.get(b.url("/contacts")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
+    let html = page(&b.client, b.url("/contacts")).await;
     assert!(html.contains("Ann"), "B shows A's workspace");
     assert!(!html.contains("ann@example.com"));
 
     let before = live_check(&b.client, b.url(LiveCheck::PATH)).await;
     assert_eq!(live_check(&b.client, b.url(LiveCheck::PATH)).await, before);
 
-    let (status, body) = a
-        .call(
-            SaveContact::PATH,
-            json!({ "id": id, "version": 1, "changes": [
-                { "field": { "kind": "email" }, "expected": null, "value": "ann@example.com" }
-            ] }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let status = save_email(&a.client, a.url(SaveContact::PATH), id, "ann@example.com").await;
+    assert_eq!(status, 200);
 
     // B's next Live check sees the change, and its list has the new value.
     assert!(live_check(&b.client, b.url(LiveCheck::PATH)).await > before);
-    let html = b
-        .client
-        .get(b.url("/contacts"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&b.client, b.url("/contacts")).await;
     assert!(html.contains("ann@example.com"), "B lists A's edit");
 
     // A save through B against the version A already replaced is a conflict.
-    let res = b
-        .client
-        .post(b.url(SaveContact::PATH))
-        .header("content-type", "application/json")
-        .json(&json!({ "id": id, "version": 1, "changes": [
-            { "field": { "kind": "email" }, "expected": null, "value": "other@example.com" }
-        ] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
+    let status = save_email(&b.client, b.url(SaveContact::PATH), id, "other@example.com").await;
+    assert_eq!(status, 409);
 }
 
 /// A `contacts serve` process; killed when dropped.
@@ -169,26 +163,15 @@ async fn two_serve_processes_over_one_database_act_as_one_app() {
     );
 
     let before = live_check(&client, format!("{}{}", two.base, LiveCheck::PATH)).await;
-    let res = client
-        .post(format!("{}{}", one.base, SaveContact::PATH))
-        .json(&json!({ "id": id, "version": 1, "changes": [
-            { "field": { "kind": "email" }, "expected": null, "value": "ann.lee@example.com" }
-        ] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let url = format!("{}{}", one.base, SaveContact::PATH);
+    assert_eq!(
+        save_email(&client, url, id, "ann.lee@example.com").await,
+        200
+    );
     // Within one Live interval (5 s) the second process's check has moved and
     // its list shows the edit: both read the database, nothing is cached.
     assert!(live_check(&client, format!("{}{}", two.base, LiveCheck::PATH)).await > before);
-    let html = client
-        .get(format!("{}/contacts", two.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&client, format!("{}/contacts", two.base)).await;
     assert!(
         html.contains("ann.lee@example.com"),
         "the second process lists the edit"

@@ -140,9 +140,10 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://data/bench-{}.db", opts.contacts));
     let pool = db::connect(&url).await?;
-    let (have,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(contact_count), 0) FROM workspaces")
-        .fetch_one(&pool)
-        .await?;
+    let (have,): (i64,) =
+        sqlx::query_as("SELECT CAST(COALESCE(SUM(contact_count), 0) AS BIGINT) FROM workspaces")
+            .fetch_one(&pool)
+            .await?;
     if (have as u64) < opts.contacts {
         let report = seed::seed(
             &pool,

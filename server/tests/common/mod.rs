@@ -233,20 +233,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// The app over a store set up by `configure` (limits a test needs).
-pub async fn spawn_app_with(configure: impl FnOnce(db::SqlStore) -> db::SqlStore) -> TestApp {
-    // Failures' details (what the user's message leaves out) in the test output.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
-        .with_test_writer()
-        .try_init();
-    let test_db = TestDb::new().await;
-    let pool = db::connect(&test_db.url).await.expect("database");
+/// Serves the app over `store` on a random port; returns the address and the
+/// router (for in-process requests).
+async fn serve(store: db::SqlStore) -> (std::net::SocketAddr, axum::Router) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("port");
     let addr = listener.local_addr().expect("addr");
-    let store = configure(db::SqlStore::new(pool.clone()));
-    let app = http::router(store.clone(), http::leptos_options("target/site", addr));
+    let app = http::router(store, http::leptos_options("target/site", addr));
     let router = app.clone();
     tokio::spawn(async move {
         axum::serve(
@@ -256,6 +250,19 @@ pub async fn spawn_app_with(configure: impl FnOnce(db::SqlStore) -> db::SqlStore
         .await
         .expect("server");
     });
+    (addr, router)
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(db::SqlStore) -> db::SqlStore) -> TestApp {
+    // Failures' details (what the user's message leaves out) in the test output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_test_writer()
+        .try_init();
+    let test_db = TestDb::new().await;
+    let pool = db::connect(&test_db.url).await.expect("database");
+    let store = configure(db::SqlStore::new(pool.clone()));
+    let (addr, router) = serve(store.clone()).await;
     let jar = Arc::new(reqwest::cookie::Jar::default());
     TestApp {
         base: format!("http://{addr}"),
@@ -283,22 +290,7 @@ pub struct Instance {
 impl TestApp {
     pub async fn second_instance(&self) -> Instance {
         let pool = db::open(&self.db.url, 8).await.expect("database");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("port");
-        let addr = listener.local_addr().expect("addr");
-        let app = http::router(
-            db::SqlStore::new(pool),
-            http::leptos_options("target/site", addr),
-        );
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .expect("server");
-        });
+        let (addr, _) = serve(db::SqlStore::new(pool)).await;
         let base = format!("http://{addr}");
         // The session lives in the database: the same cookie works here.
         let jar = Arc::new(reqwest::cookie::Jar::default());
