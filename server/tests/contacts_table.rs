@@ -210,3 +210,64 @@ async fn generated_avatars_are_served_as_svg() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+/// Pages past the thousandth row are found by ids first: they must be the
+/// same rows, in the same order, as the plain query's, in every built-in sort.
+#[tokio::test]
+async fn deep_pages_hold_the_same_rows_as_offset_paging_in_every_order() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1040) \
+         INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, last_interaction_at) \
+         SELECT $1, 'P' || (i % 97), 'p' || (i % 97), '#000', i % 13, i, \
+                CASE WHEN i % 5 = 0 THEN NULL ELSE i % 31 END FROM n",
+    )
+    .bind(ws)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let orders = [
+        (
+            "last_interaction",
+            true,
+            "last_interaction_at IS NULL, last_interaction_at DESC, id DESC",
+        ),
+        (
+            "last_interaction",
+            false,
+            "last_interaction_at IS NOT NULL, last_interaction_at ASC, id ASC",
+        ),
+        ("created_at", true, "created_at DESC, id DESC"),
+        ("name", false, "lower(name) ASC, id ASC"),
+    ];
+    for (key, descending, order) in orders {
+        let expected: Vec<i64> = sqlx::query_as::<_, (i64,)>(&format!(
+            "SELECT id FROM contacts ORDER BY {order} LIMIT 40 OFFSET 1000"
+        ))
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+        let mut seen = Vec::new();
+        for page in 101..=105 {
+            let (status, body) = app
+                .call(
+                    ListContacts::PATH,
+                    serde_json::json!({ "query": { "page": page, "q": "", "sort": { "key": key, "descending": descending } } }),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            seen.extend(
+                body["Page"]["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_i64().unwrap()),
+            );
+        }
+        assert_eq!(seen, expected, "{key} descending={descending}");
+    }
+}
