@@ -116,6 +116,10 @@ pub async fn migrate(pool: &AnyPool) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Taken first by every PostgreSQL write transaction (the app's and the
+/// seed's): writers of all instances take turns, as SQLite's one writer does.
+pub(crate) const POSTGRES_WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(7270)";
+
 /// Starts a transaction that writes after reading. SQLite takes its one write
 /// lock at the start (`BEGIN IMMEDIATE`), so a read is never followed by a
 /// failed upgrade; PostgreSQL gets the same one-writer-at-a-time order from a
@@ -127,9 +131,7 @@ pub(crate) async fn begin_write(
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
         Backend::Postgres => {
             let mut tx = pool.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock(7270)")
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(POSTGRES_WRITE_LOCK).execute(&mut *tx).await?;
             Ok(tx)
         }
     }

@@ -648,7 +648,7 @@ async fn begin(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::E
         Backend::Sqlite => sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?,
         Backend::Postgres => {
             sqlx::query("BEGIN").execute(&mut *conn).await?;
-            sqlx::query("SELECT pg_advisory_xact_lock(7270)")
+            sqlx::query(crate::db::POSTGRES_WRITE_LOCK)
                 .execute(&mut *conn)
                 .await?
         }
