@@ -28,6 +28,9 @@ cargo leptos build --release
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export CONTACTS_BIN="$CARGO_TARGET_DIR/release/contacts"
+
+step "What the browser downloads (size ceiling)"
+"$CONTACTS_BIN" size --site-root "$ROOT/target/site"
 e2e_dir=$(mktemp -d)
 api_pid=""
 cleanup() {

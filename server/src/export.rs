@@ -17,6 +17,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures::StreamExt;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Bytes gathered before a chunk goes out.
@@ -152,28 +153,31 @@ impl Columns {
         header
     }
 
-    /// One contact's cells, as text (before spreadsheet-safety).
-    pub fn cells(&self, row: &ExportRow) -> Vec<String> {
-        let value = |values: &[app::domain::FieldValue], def: &FieldDef| {
+    /// One contact's cells, as text (before spreadsheet-safety). Borrowed
+    /// where the row holds the text already: the export writes a million rows.
+    pub fn cells<'a>(&self, row: &'a ExportRow) -> Vec<Cow<'a, str>> {
+        let value = |values: &'a [app::domain::FieldValue], def: &FieldDef| {
             values
                 .iter()
                 .find(|v| v.field_id == def.id)
                 .map(|v| cell_value(def.field_type, &v.value))
                 .unwrap_or_default()
         };
-        let mut cells = vec![
-            row.name.clone(),
-            row.email.clone().unwrap_or_default(),
-            row.phone.clone().unwrap_or_default(),
-            format::iso_time(row.created_at),
+        let mut cells = Vec::with_capacity(
+            6 + self.fields.len() + usize::from(self.labels) + self.conversation_fields.len(),
+        );
+        cells.extend([
+            Cow::Borrowed(row.name.as_str()),
+            Cow::Borrowed(row.email.as_deref().unwrap_or_default()),
+            Cow::Borrowed(row.phone.as_deref().unwrap_or_default()),
+            Cow::Owned(format::iso_time(row.created_at)),
             row.last_interaction_at
-                .map(format::iso_time)
-                .unwrap_or_default(),
-            if row.campaign_opt_in { "yes" } else { "no" }.to_string(),
-        ];
+                .map_or(Cow::Borrowed(""), |at| Cow::Owned(format::iso_time(at))),
+            Cow::Borrowed(if row.campaign_opt_in { "yes" } else { "no" }),
+        ]);
         cells.extend(self.fields.iter().map(|d| value(&row.fields, d)));
         if self.labels {
-            cells.push(row.labels.join("; "));
+            cells.push(Cow::Owned(row.labels.join("; ")));
         }
         cells.extend(
             self.conversation_fields
@@ -185,12 +189,11 @@ impl Columns {
 }
 
 /// A stored field value as a cell: multi-select options joined with "; ".
-pub fn cell_value(field_type: FieldType, stored: &str) -> String {
+pub fn cell_value(field_type: FieldType, stored: &str) -> Cow<'_, str> {
     match field_type {
         FieldType::MultiSelect => serde_json::from_str::<Vec<String>>(stored)
-            .map(|items| items.join("; "))
-            .unwrap_or_else(|_| stored.to_string()),
-        _ => stored.to_string(),
+            .map_or(Cow::Borrowed(stored), |items| Cow::Owned(items.join("; "))),
+        _ => Cow::Borrowed(stored),
     }
 }
 

@@ -111,6 +111,16 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(bench::PARTS))]
         only: Vec<String>,
     },
+    /// Check what the browser downloads against its size ceiling: prints the
+    /// WASM + JS size (brotli) and fails when a release build is over it.
+    Size {
+        /// Folder with the release build (`cargo leptos build --release`).
+        #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+        site_root: String,
+        /// The ceiling in KB of brotli; the checked-in ceiling without it.
+        #[arg(long)]
+        max_brotli_kb: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -409,6 +419,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             })
             .await?;
             println!("{table}");
+        }
+        Command::Size {
+            site_root,
+            max_brotli_kb,
+        } => {
+            let ceiling = max_brotli_kb.map_or(bench::size::CEILING_BROTLI_BYTES, |kb| kb * 1024);
+            match bench::size::check(std::path::Path::new(&site_root), "contacts", ceiling) {
+                Ok(line) => println!("{line}"),
+                Err(line) => {
+                    eprintln!("{line}");
+                    std::process::exit(1);
+                }
+            }
         }
     }
     Ok(())

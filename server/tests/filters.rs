@@ -274,17 +274,10 @@ async fn sql_ids(w: &World, filter: &Filter) -> Vec<i64> {
     for shape in [Shape::Probe, Shape::Sets] {
         let mut q = QueryBuilder::<Any>::new("SELECT id FROM contacts WHERE workspace_id = ");
         q.push_bind(w.ws);
-        push_filter(
-            &mut q,
-            filter,
-            &w.schema,
-            NOW,
-            shape,
-            db::Backend::of(&w.pool),
-        )
-        .expect("valid filter");
+        let backend = db::Backend::of(&w.pool);
+        push_filter(&mut q, filter, &w.schema, NOW, shape, backend).expect("valid filter");
         q.push(" ORDER BY id");
-        let ids: Vec<i64> = db::finish(&mut q)
+        let ids: Vec<i64> = db::finish(&mut q, backend)
             .build_query_as::<(i64,)>()
             .fetch_all(&w.pool)
             .await

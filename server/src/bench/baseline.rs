@@ -104,10 +104,16 @@ pub async fn list(
     .push_bind(i64::from(per_page))
     .push(" OFFSET ")
     .push_bind(i64::from(page.saturating_sub(1)) * i64::from(per_page));
-    let ids: Vec<(i64,)> = finish(&mut q).build_query_as().fetch_all(pool).await?;
+    let ids: Vec<(i64,)> = finish(&mut q, backend)
+        .build_query_as()
+        .fetch_all(pool)
+        .await?;
     let mut q = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM contacts c");
     push_where(&mut q, workspace, narrowing, backend);
-    let (total,): (i64,) = finish(&mut q).build_query_as().fetch_one(pool).await?;
+    let (total,): (i64,) = finish(&mut q, backend)
+        .build_query_as()
+        .fetch_one(pool)
+        .await?;
     Ok(Answer {
         ids: ids.into_iter().map(|(id,)| id).collect(),
         total,

@@ -2,7 +2,7 @@
 //! with the peers' strategy on the same data as the baseline.
 
 mod baseline;
-mod size;
+pub mod size;
 
 use crate::db::{self, DbError, SqlStore};
 use crate::seed::{self, SeedOptions};
@@ -252,6 +252,10 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         (
             "selecting a segment (the same three conditions)".into(),
             segment_url(&app_pool).await?,
+        ),
+        (
+            "filter with few matches: plan, created on one day, label".into(),
+            one_day_filter(&app_pool).await?,
         ),
     ];
     let mut out = String::new();
@@ -726,6 +730,23 @@ async fn three_condition_filter(pool: &sqlx::AnyPool) -> Result<String, DbError>
         Some(three) => app::contacts::url::ContactsUrl::default()
             .with_filter(three.filter)
             .href(),
+        None => "/contacts".into(),
+    })
+}
+
+/// The three conditions with "created on one day" (100 days ago): a filter
+/// whose matches are few and far apart in the list's order.
+async fn one_day_filter(pool: &sqlx::AnyPool) -> Result<String, DbError> {
+    use app::filter::{Op, Value};
+    Ok(match three_conditions(pool).await? {
+        Some(mut three) => {
+            let day = chrono::Utc::now().date_naive() - chrono::Days::new(100);
+            three.filter.conditions[1].op = Op::On;
+            three.filter.conditions[1].value = Value::Date(day);
+            app::contacts::url::ContactsUrl::default()
+                .with_filter(three.filter)
+                .href()
+        }
         None => "/contacts".into(),
     })
 }

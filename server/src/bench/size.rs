@@ -7,6 +7,12 @@ use std::path::Path;
 /// The budget for WASM + JS, brotli-compressed (issue 7).
 pub const BUDGET_BROTLI_BYTES: usize = 250 * 1024;
 
+/// What the test command lets a build weigh today (`contacts size`): the
+/// measured size with a little room, lowered as the build shrinks, so the WASM
+/// can only move towards the budget. The budget itself is not met yet (see
+/// docs/benchmarks.md for where the bytes are).
+pub const CEILING_BROTLI_BYTES: usize = 620 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sizes {
     pub raw: usize,
@@ -34,19 +40,16 @@ fn kb(bytes: usize) -> String {
     format!("{:.0}", bytes as f64 / 1024.0)
 }
 
-/// A Markdown table of the built files under `site_root/pkg`, or a line saying
-/// there is no build there.
-pub fn report(site_root: &Path, name: &str) -> String {
+/// The built files under `site_root/pkg` with their sizes, and the WASM + JS
+/// total; `None` when there is no build there.
+fn measure(site_root: &Path, name: &str) -> Option<(Vec<(String, Sizes)>, Sizes)> {
     let pkg = site_root.join("pkg");
-    let mut out = String::from(
-        "\n| what the browser downloads | raw KB | gzip KB | brotli KB |\n|---|---:|---:|---:|\n",
-    );
+    let mut files = Vec::new();
     let mut code = Sizes {
         raw: 0,
         gzip: 0,
         brotli: 0,
     };
-    let mut found = false;
     for (file, is_code) in [
         (format!("{name}.wasm"), true),
         (format!("{name}.js"), true),
@@ -55,25 +58,40 @@ pub fn report(site_root: &Path, name: &str) -> String {
         let Ok(bytes) = std::fs::read(pkg.join(&file)) else {
             continue;
         };
-        found = true;
         let sizes = compressed_sizes(&bytes);
+        if is_code {
+            code.raw += sizes.raw;
+            code.gzip += sizes.gzip;
+            code.brotli += sizes.brotli;
+        }
+        files.push((file, sizes));
+    }
+    (!files.is_empty()).then_some((files, code))
+}
+
+fn no_build(site_root: &Path) -> String {
+    format!(
+        "No build under {} (run `cargo leptos build --release` first).",
+        site_root.join("pkg").display()
+    )
+}
+
+/// A Markdown table of the built files under `site_root/pkg`, or a line saying
+/// there is no build there.
+pub fn report(site_root: &Path, name: &str) -> String {
+    let Some((files, code)) = measure(site_root, name) else {
+        return format!("\n{}\n", no_build(site_root));
+    };
+    let mut out = String::from(
+        "\n| what the browser downloads | raw KB | gzip KB | brotli KB |\n|---|---:|---:|---:|\n",
+    );
+    for (file, sizes) in &files {
         out.push_str(&format!(
             "| `{file}` | {} | {} | {} |\n",
             kb(sizes.raw),
             kb(sizes.gzip),
             kb(sizes.brotli)
         ));
-        if is_code {
-            code.raw += sizes.raw;
-            code.gzip += sizes.gzip;
-            code.brotli += sizes.brotli;
-        }
-    }
-    if !found {
-        return format!(
-            "\nNo build under {} (run `cargo leptos build --release` first).\n",
-            pkg.display()
-        );
     }
     let verdict = if code.brotli <= BUDGET_BROTLI_BYTES {
         format!("within the {} KB budget", kb(BUDGET_BROTLI_BYTES))
@@ -93,6 +111,30 @@ pub fn report(site_root: &Path, name: &str) -> String {
     out
 }
 
+/// The test command's size check: the sizes, then `Err` with a sentence when
+/// WASM + JS (brotli) is over `ceiling_bytes` or there is no build.
+pub fn check(site_root: &Path, name: &str, ceiling_bytes: usize) -> Result<String, String> {
+    let Some((_, code)) = measure(site_root, name) else {
+        return Err(no_build(site_root));
+    };
+    let line = format!(
+        "WASM + JS: {} KB brotli ({} KB raw, {} KB gzip); the ceiling is {} KB, the target {} KB.",
+        kb(code.brotli),
+        kb(code.raw),
+        kb(code.gzip),
+        kb(ceiling_bytes),
+        kb(BUDGET_BROTLI_BYTES)
+    );
+    if code.brotli > ceiling_bytes {
+        Err(format!(
+            "{line} The build grew {} KB past its ceiling.",
+            kb(code.brotli - ceiling_bytes)
+        ))
+    } else {
+        Ok(line)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +152,39 @@ mod tests {
     fn a_missing_build_is_said_plainly() {
         let report = report(Path::new("/nonexistent"), "contacts");
         assert!(report.contains("No build under"));
+        let check = check(Path::new("/nonexistent"), "contacts", BUDGET_BROTLI_BYTES);
+        assert!(check.unwrap_err().contains("No build under"));
+    }
+
+    fn site_with(wasm: &[u8], js: &[u8]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("pkg")).unwrap();
+        std::fs::write(dir.path().join("pkg/contacts.wasm"), wasm).unwrap();
+        std::fs::write(dir.path().join("pkg/contacts.js"), js).unwrap();
+        // CSS does not count towards the code budget.
+        std::fs::write(dir.path().join("pkg/contacts.css"), noise(400_000)).unwrap();
+        dir
+    }
+
+    /// Bytes that do not compress, so their brotli size is about their length.
+    fn noise(n: usize) -> Vec<u8> {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_size_check_fails_a_build_over_its_ceiling_and_passes_one_under_it() {
+        let site = site_with(&noise(60_000), &noise(10_000));
+        let ok = check(site.path(), "contacts", 80 * 1024).unwrap();
+        assert!(ok.starts_with("WASM + JS: 68 KB brotli"), "{ok}");
+        let err = check(site.path(), "contacts", 50 * 1024).unwrap_err();
+        assert!(err.contains("grew 18 KB past its ceiling"), "{err}");
     }
 }

@@ -299,7 +299,7 @@ impl SqlStore {
             "SELECT contact_id, field_id, value FROM contact_field_values WHERE contact_id IN ",
         );
         push_id_list(&mut q, &ids);
-        let values: Vec<(i64, i64, String)> = finish(&mut q)
+        let values: Vec<(i64, i64, String)> = finish(&mut q, self.backend)
             .build_query_as()
             .fetch_all(&self.pool)
             .await?;
@@ -316,7 +316,7 @@ impl SqlStore {
              WHERE c.contact_id IN ",
         );
         push_id_list(&mut q, &ids);
-        let messages: Vec<(i64, i64, String, String, i64)> = finish(&mut q)
+        let messages: Vec<(i64, i64, String, String, i64)> = finish(&mut q, self.backend)
             .build_query_as()
             .fetch_all(&self.pool)
             .await?;
@@ -342,7 +342,7 @@ impl SqlStore {
              WHERE c.contact_id IN ",
         );
         push_id_list(&mut q, &ids);
-        let conv_values: Vec<(i64, i64, i64, i64, String)> = finish(&mut q)
+        let conv_values: Vec<(i64, i64, i64, i64, String)> = finish(&mut q, self.backend)
             .build_query_as()
             .fetch_all(&self.pool)
             .await?;
@@ -560,7 +560,7 @@ impl SqlStore {
         q.push_bind(workspace).push(" AND ");
         search_match(&mut q, index, &needle);
         q.push(" LIMIT ").push_bind(FEW_MATCHES + 1);
-        let ids: Vec<(i64,)> = finish(&mut q)
+        let ids: Vec<(i64,)> = finish(&mut q, self.backend)
             .build_query_as()
             .fetch_all(&self.pool)
             .await?;
@@ -672,7 +672,7 @@ impl SqlStore {
                 if only_with_conversations {
                     q.push(" AND EXISTS (SELECT 1 FROM conversations WHERE conversations.contact_id = contacts.id)");
                 }
-                let (n,): (i64,) = finish(&mut q)
+                let (n,): (i64,) = finish(&mut q, self.backend)
                     .build_query_as()
                     .fetch_one(&self.pool)
                     .await
@@ -830,7 +830,7 @@ impl SqlStore {
         .push_bind(page)
         .push(" OFFSET ")
         .push_bind(offset);
-        let mut rows: Vec<ContactRecord> = finish(&mut q)
+        let mut rows: Vec<ContactRecord> = finish(&mut q, self.backend)
             .build_query_as()
             .fetch_all(&self.pool)
             .await
@@ -846,7 +846,7 @@ impl SqlStore {
         matching.push_where(&mut q, workspace, true)?;
         q.push(" AND");
         sort.push_value_condition(&mut q, "sv");
-        let (with_value,): (i64,) = finish(&mut q)
+        let (with_value,): (i64,) = finish(&mut q, self.backend)
             .build_query_as()
             .fetch_one(&self.pool)
             .await
@@ -859,7 +859,7 @@ impl SqlStore {
             .push_bind(page - rows.len() as i64)
             .push(" OFFSET ")
             .push_bind((offset - with_value).max(0));
-        let tail: Vec<ContactRecord> = finish(&mut q)
+        let tail: Vec<ContactRecord> = finish(&mut q, self.backend)
             .build_query_as()
             .fetch_all(&self.pool)
             .await
@@ -1102,7 +1102,7 @@ impl ContactStore for SqlStore {
                 q.push(")");
                 push_order_by(&mut q, query.sort, &matching.schema, matching.backend);
             }
-            finish(&mut q)
+            finish(&mut q, self.backend)
                 .build_query_as()
                 .fetch_all(&self.pool)
                 .await

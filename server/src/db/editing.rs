@@ -6,7 +6,7 @@
 
 use super::contacts::{ContactRecord, Matching, SqlStore, CONTACT_COLUMNS};
 use super::store_error;
-use crate::db::{finish, Flag, Number};
+use crate::db::{finish, Backend, Flag, Number};
 use app::domain::{
     CleanChange, ContactId, ContactRow, DeleteSummary, DeleteTarget, EditField, FieldType,
     FieldValue, SaveOutcome, SavedContact, Workspace, WorkspaceId,
@@ -210,7 +210,7 @@ impl SqlStore {
                     );
                     q.push_bind(workspace.id).push(" AND id IN ");
                     push_ids(&mut q, chunk);
-                    let (total, with): (i64, i64) = finish(&mut q)
+                    let (total, with): (i64, i64) = finish(&mut q, self.backend)
                         .build_query_as()
                         .fetch_one(&self.pool)
                         .await
@@ -259,7 +259,7 @@ impl SqlStore {
                         .push_bind(after)
                         .push(" ORDER BY id LIMIT ")
                         .push_bind(CHUNK as i64);
-                    let ids: Vec<(i64,)> = finish(&mut q)
+                    let ids: Vec<(i64,)> = finish(&mut q, self.backend)
                         .build_query_as()
                         .fetch_all(&mut *tx)
                         .await
@@ -300,7 +300,7 @@ async fn delete_ids(
     let mut q = QueryBuilder::<Any>::new("DELETE FROM contacts WHERE workspace_id = ");
     q.push_bind(workspace).push(" AND id IN ");
     push_ids(&mut q, ids);
-    let done = finish(&mut q)
+    let done = finish(&mut q, Backend::of_connection(tx))
         .build()
         .execute(&mut **tx)
         .await

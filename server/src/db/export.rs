@@ -14,6 +14,9 @@ use sqlx::{Any, QueryBuilder};
 /// Rows in flight between the cursor and the response.
 const CHANNEL_ROWS: usize = 512;
 
+/// Rows handed over at a time.
+const BATCH_ROWS: usize = 64;
+
 #[derive(sqlx::FromRow)]
 struct ExportRecord {
     name: String,
@@ -124,23 +127,38 @@ impl SqlStore {
         });
         q.push(" LIMIT ").push_bind(options.limit as i64);
 
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<ExportRow, StoreError>>(CHANNEL_ROWS);
-        let pool = self.pool.clone();
+        // Rows cross to the response in batches: the two tasks meet once per
+        // batch instead of once per row.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Result<ExportRow, StoreError>>>(
+            CHANNEL_ROWS / BATCH_ROWS,
+        );
+        let (pool, backend) = (self.pool.clone(), self.backend);
         tokio::spawn(async move {
-            let mut q = finish(&mut q);
+            let mut q = finish(&mut q, backend);
             let mut rows = q.build_query_as::<ExportRecord>().fetch(&pool);
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
             while let Some(row) = rows.next().await {
                 let item = row.map(ExportRow::from).map_err(store_error);
                 let failed = item.is_err();
-                // The receiver is gone when the download was cancelled: stop reading.
-                if tx.send(item).await.is_err() || failed {
-                    break;
+                batch.push(item);
+                if batch.len() == BATCH_ROWS || failed {
+                    // The receiver is gone when the download was cancelled: stop reading.
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                    if tx.send(full).await.is_err() || failed {
+                        return;
+                    }
                 }
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(batch).await;
             }
         });
         Ok(futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
+            rx.recv()
+                .await
+                .map(|batch| (futures::stream::iter(batch), rx))
         })
+        .flatten()
         .fuse()
         .boxed())
     }

@@ -49,13 +49,21 @@ pub fn push_filter(
     };
     // A set drives the statement only when every row must be in it.
     let sets = shape == Shape::Sets && filter.join == Join::All;
+    // PostgreSQL turns EXISTS into a join over every value of the field and
+    // sorts the result (a page of the benchmark's filter: 0.8 s); `OFFSET 0`
+    // keeps each one a probe of one contact while the sort index is walked.
+    let close = if shape == Shape::Probe && backend.is_postgres() {
+        " OFFSET 0)"
+    } else {
+        ")"
+    };
     q.push(" AND (");
     for (i, (c, kind)) in checked.into_iter().enumerate() {
         if i > 0 {
             q.push(joiner);
         }
         q.push("(");
-        push_condition(q, c, kind, now, sets, backend);
+        push_condition(q, c, kind, now, sets, close, backend);
         q.push(")");
     }
     q.push(")");
@@ -68,6 +76,7 @@ fn push_condition(
     kind: Kind,
     now: i64,
     sets: bool,
+    close: &'static str,
     backend: Backend,
 ) {
     match c.field {
@@ -87,7 +96,8 @@ fn push_condition(
             if c.value != Value::Bool(true) {
                 q.push("NOT ");
             }
-            q.push("EXISTS (SELECT 1 FROM conversations cv WHERE cv.contact_id = contacts.id)");
+            q.push("EXISTS (SELECT 1 FROM conversations cv WHERE cv.contact_id = contacts.id")
+                .push(close);
         }
         FieldRef::Labels => {
             let ids: Vec<i64> = list(&c.value)
@@ -100,7 +110,7 @@ fn push_condition(
                      ON cl.conversation_id = cv.id WHERE cv.contact_id = contacts.id AND cl.label_id IN ",
                 );
                 push_list(q, ids.iter().copied());
-                q.push(")");
+                q.push(close);
             };
             let set = |q: &mut QueryBuilder<'_, Any>, ids: &[i64]| {
                 q.push(
@@ -110,7 +120,13 @@ fn push_condition(
                 push_list(q, ids.iter().copied());
                 q.push(")");
             };
-            let positive = if sets { set } else { any };
+            let positive = |q: &mut QueryBuilder<'_, Any>, ids: &[i64]| {
+                if sets {
+                    set(q, ids)
+                } else {
+                    any(q, ids)
+                }
+            };
             match c.op {
                 Op::HasAnyOf => positive(q, &ids),
                 Op::HasAllOf => {
@@ -134,6 +150,7 @@ fn push_condition(
             c,
             kind,
             now,
+            close,
             backend,
         ),
         FieldRef::Conversation(field) => push_value_exists(
@@ -144,6 +161,7 @@ fn push_condition(
             c,
             kind,
             now,
+            close,
             backend,
         ),
     }
@@ -306,6 +324,7 @@ fn push_value_exists(
     c: &Condition,
     kind: Kind,
     now: i64,
+    close: &'static str,
     backend: Backend,
 ) {
     let positive = positive_of(c);
@@ -318,7 +337,7 @@ fn push_value_exists(
         q.push(" AND ");
         push_value_predicate(q, &positive, kind, now, backend);
     }
-    q.push(")");
+    q.push(close);
 }
 
 fn push_value_predicate(

@@ -519,7 +519,7 @@ async fn insert_rows<T>(
     for chunk in rows.chunks(MAX_BINDS / columns) {
         let mut q = QueryBuilder::<Any>::new(head);
         q.push_values(chunk, |mut sep, row| bind(&mut sep, row));
-        finish(&mut q)
+        finish(&mut q, Backend::of_connection(conn))
             .build()
             .persistent(true)
             .execute(&mut *conn)
