@@ -271,3 +271,73 @@ async fn deep_pages_hold_the_same_rows_as_offset_paging_in_every_order() {
         assert_eq!(seen, expected, "{key} descending={descending}");
     }
 }
+
+/// A filter whose date range holds few contacts is read from the range (on
+/// SQLite, below 5,000 contacts in it), a wide one by walking the list's order:
+/// both must list the same rows as the plain query, in the list's order.
+#[tokio::test]
+async fn filters_on_narrow_and_wide_date_ranges_list_their_matches_in_the_list_order() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    // 6,000 contacts a minute apart from 2026-01-01, interactions shuffled.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 5999) \
+         INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, \
+                               last_interaction_at, campaign_opt_in) \
+         SELECT $1, 'P' || i, 'p' || i, '#000', 1767225600000 + i * 60000, 1, \
+                CASE WHEN i % 7 = 0 THEN NULL ELSE ((i * 7919) % 6000) * 1000 END, i % 2 FROM n",
+    )
+    .bind(ws)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let day_ms: i64 = 86_400_000;
+    let jan = |d: i64| 1767225600000 + (d - 1) * day_ms;
+    let cases = [
+        (
+            serde_json::json!({ "field": { "kind": "created_at" }, "op": "on", "value": { "type": "date", "value": "2026-01-02" } }),
+            (jan(2), jan(3)),
+        ),
+        (
+            serde_json::json!({ "field": { "kind": "created_at" }, "op": "between", "value": { "type": "range", "value": ["2026-01-01", "2026-01-05"] } }),
+            (jan(1), jan(6)),
+        ),
+    ];
+    for (date_condition, (from, before)) in cases {
+        let expected: Vec<i64> = sqlx::query_as::<_, (i64,)>(
+            "SELECT id FROM contacts WHERE created_at >= $1 AND created_at < $2 AND campaign_opt_in = 1 \
+             ORDER BY last_interaction_at IS NULL, last_interaction_at DESC, id DESC LIMIT 30",
+        )
+        .bind(from)
+        .bind(before)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+        assert_eq!(expected.len(), 30);
+        let filter = serde_json::json!({ "join": "all", "conditions": [
+            date_condition,
+            { "field": { "kind": "campaign_opt_in" }, "op": "is", "value": { "type": "bool", "value": true } },
+        ] });
+        let mut seen = Vec::new();
+        for page in 1..=3 {
+            let (status, body) = app
+                .call(
+                    ListContacts::PATH,
+                    serde_json::json!({ "query": { "page": page, "q": "", "filter": filter } }),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            seen.extend(
+                body["Page"]["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["id"].as_i64().unwrap()),
+            );
+        }
+        assert_eq!(seen, expected, "{filter}");
+    }
+}

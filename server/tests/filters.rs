@@ -268,10 +268,10 @@ async fn world_in(test_db: common::TestDb, contacts: usize, seed: u64) -> World 
     }
 }
 
-/// The ids the compiled filter selects, in both of its shapes (which must agree).
+/// The ids the compiled filter selects, in each of its shapes (which must agree).
 async fn sql_ids(w: &World, filter: &Filter) -> Vec<i64> {
     let mut answers = Vec::new();
-    for shape in [Shape::Probe, Shape::Sets] {
+    for shape in [Shape::Probe, Shape::Ranged, Shape::Sets] {
         let mut q = QueryBuilder::<Any>::new("SELECT id FROM contacts WHERE workspace_id = ");
         q.push_bind(w.ws);
         let backend = db::Backend::of(&w.pool);

@@ -1,6 +1,6 @@
 //! Reading contacts for the table and the details drawer; the port's implementation.
 
-use super::filter_sql::{escape_like, push_filter, Shape};
+use super::filter_sql::{escape_like, push_date_conditions, push_filter, Shape};
 use super::store_error;
 use crate::db::{finish, Backend, Flag};
 use app::contacts::details::{MESSAGES_PER_CONVERSATION, RECENT_CONVERSATIONS};
@@ -602,7 +602,14 @@ pub(super) struct Matching {
     key: String,
     segment: Option<ActiveSegment>,
     now: i64,
+    /// SQLite: the filter's dates hold so few contacts that its page is read
+    /// from their index, not by walking the sort index (`Shape::Ranged`).
+    dates_drive: bool,
 }
+
+/// Below this many contacts in a filter's date range, SQLite reads the page
+/// from the range (at most this many rows, then a sort).
+const FEW_IN_DATES: i64 = 5_000;
 
 impl SqlStore {
     pub(super) async fn matching(
@@ -630,7 +637,11 @@ impl SqlStore {
             .map_err(store_error)?;
         let key = serde_json::to_string(&(search.as_ref().map(SearchTerm::as_str), &filter))
             .unwrap_or_default();
+        let dates_drive = !broken
+            && !self.backend.is_postgres()
+            && self.few_in_dates(workspace, &filter, &schema, now).await?;
         Ok(Matching {
+            dates_drive,
             backend: self.backend,
             key,
             plan,
@@ -641,6 +652,31 @@ impl SqlStore {
             segment,
             now,
         })
+    }
+
+    /// Whether the filter's date conditions leave fewer than `FEW_IN_DATES`
+    /// contacts: an index-only look at no more than that many entries.
+    async fn few_in_dates(
+        &self,
+        workspace: WorkspaceId,
+        filter: &Filter,
+        schema: &Schema,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut q = QueryBuilder::<Any>::new(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM contacts WHERE workspace_id = ",
+        );
+        q.push_bind(workspace);
+        if !push_date_conditions(&mut q, filter, schema, now) {
+            return Ok(false);
+        }
+        q.push(" LIMIT ").push_bind(FEW_IN_DATES).push(")");
+        let (n,): (i64,) = finish(&mut q, self.backend)
+            .build_query_as()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(n < FEW_IN_DATES)
     }
 
     /// How many contacts match, optionally only those with conversations.
@@ -898,7 +934,13 @@ impl Matching {
         if self.broken {
             q.push(" AND FALSE");
         }
-        let shape = if counting { Shape::Sets } else { Shape::Probe };
+        let shape = if counting {
+            Shape::Sets
+        } else if self.dates_drive {
+            Shape::Ranged
+        } else {
+            Shape::Probe
+        };
         push_filter(q, &self.filter, &self.schema, self.now, shape, self.backend)
             .map_err(|(i, e)| StoreError::InvalidCondition(i, e))
     }
