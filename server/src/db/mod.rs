@@ -84,11 +84,15 @@ pub async fn open(url: &str, max_connections: u32) -> Result<AnyPool, DbError> {
                     Box::pin(async move {
                         // WAL lets readers go on while one writer writes; the busy
                         // timeout makes a second writer wait instead of failing
-                        // with "database is locked".
+                        // with "database is locked". Reads go through a memory
+                        // map (SQLite caps it at 2 GB): the pool's connections
+                        // then share the system's page cache instead of copying
+                        // every page they read with a system call.
                         conn.execute(
                             "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
                              PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
-                             PRAGMA cache_size = -65536; PRAGMA temp_store = memory;",
+                             PRAGMA cache_size = -65536; PRAGMA temp_store = memory; \
+                             PRAGMA mmap_size = 17179869184;",
                         )
                         .await?;
                         Ok(())
