@@ -70,7 +70,14 @@ pub fn push_filter(
         // PostgreSQL knows how many rows a date range holds (its statistics)
         // and picks the index itself; SQLite is told (see `Shape`).
         let bare_dates = shape == Shape::Ranged || backend.is_postgres();
-        push_condition(q, c, kind, now, sets, bare_dates, close, backend);
+        let form = Form {
+            now,
+            sets,
+            bare_dates,
+            close,
+            backend,
+        };
+        push_condition(q, c, kind, form);
         q.push(")");
     }
     q.push(")");
@@ -107,17 +114,27 @@ pub fn push_date_conditions(
     any
 }
 
-#[allow(clippy::too_many_arguments)]
-fn push_condition(
-    q: &mut QueryBuilder<'_, Any>,
-    c: &Condition,
-    kind: Kind,
+/// How the conditions of one statement are written (see `push_filter`).
+#[derive(Clone, Copy)]
+struct Form {
     now: i64,
+    /// Label conditions as sets of contacts.
     sets: bool,
+    /// Date columns without the unary `+` that hides them from SQLite's index choice.
     bare_dates: bool,
+    /// What closes an `EXISTS (…`.
     close: &'static str,
     backend: Backend,
-) {
+}
+
+fn push_condition(q: &mut QueryBuilder<'_, Any>, c: &Condition, kind: Kind, form: Form) {
+    let Form {
+        now,
+        sets,
+        bare_dates,
+        close,
+        ..
+    } = form;
     match c.field {
         FieldRef::Name => push_text(q, "contacts.name_fold", c, kind),
         FieldRef::Email => push_text(q, "contacts.email_fold", c, kind),
@@ -192,9 +209,7 @@ fn push_condition(
             field,
             c,
             kind,
-            now,
-            close,
-            backend,
+            form,
         ),
         FieldRef::Conversation(field) => push_value_exists(
             q,
@@ -203,9 +218,7 @@ fn push_condition(
             field,
             c,
             kind,
-            now,
-            close,
-            backend,
+            form,
         ),
     }
 }
@@ -366,9 +379,7 @@ fn push_value_exists(
     field: i64,
     c: &Condition,
     kind: Kind,
-    now: i64,
-    close: &'static str,
-    backend: Backend,
+    form: Form,
 ) {
     let positive = positive_of(c);
     if c.op.is_negative() {
@@ -378,9 +389,9 @@ fn push_value_exists(
     q.push(" AND ").push(non_empty(kind));
     if positive.op != Op::IsNotEmpty {
         q.push(" AND ");
-        push_value_predicate(q, &positive, kind, now, backend);
+        push_value_predicate(q, &positive, kind, form.now, form.backend);
     }
-    q.push(close);
+    q.push(form.close);
 }
 
 fn push_value_predicate(
