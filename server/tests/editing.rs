@@ -483,7 +483,14 @@ async fn fifty_concurrent_writers_for_thirty_seconds_never_see_a_locked_database
     for i in 0..50 {
         ids.push(contact(&app.pool, ws, &format!("Writer {i}"), None, None, i).await);
     }
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    // "Database is locked" is SQLite's failure, so SQLite gets the full 30 s;
+    // PostgreSQL's run checks the same writes for a third of the time.
+    let seconds = if common::postgres_server().is_some() {
+        10
+    } else {
+        30
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for (writer, id) in ids.into_iter().enumerate() {
         let app = app.clone();
