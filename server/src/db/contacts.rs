@@ -637,11 +637,8 @@ impl SqlStore {
             .map_err(store_error)?;
         let key = serde_json::to_string(&(search.as_ref().map(SearchTerm::as_str), &filter))
             .unwrap_or_default();
-        let dates_drive = !broken
-            && !self.backend.is_postgres()
-            && self.few_in_dates(workspace, &filter, &schema, now).await?;
         Ok(Matching {
-            dates_drive,
+            dates_drive: false,
             backend: self.backend,
             key,
             plan,
@@ -654,21 +651,24 @@ impl SqlStore {
         })
     }
 
-    /// Whether the filter's date conditions leave fewer than `FEW_IN_DATES`
-    /// contacts: an index-only look at no more than that many entries.
-    async fn few_in_dates(
+    /// For statements that read matching rows in the list's order (pages,
+    /// exports; counts do not need it): on SQLite, lets the filter's dates
+    /// drive them when they hold fewer than `FEW_IN_DATES` contacts, found by
+    /// an index-only look at no more than that many entries.
+    pub(super) async fn plan_dates(
         &self,
         workspace: WorkspaceId,
-        filter: &Filter,
-        schema: &Schema,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+        matching: &mut Matching,
+    ) -> Result<(), StoreError> {
+        if matching.broken || self.backend.is_postgres() {
+            return Ok(());
+        }
         let mut q = QueryBuilder::<Any>::new(
             "SELECT COUNT(*) FROM (SELECT 1 FROM contacts WHERE workspace_id = ",
         );
         q.push_bind(workspace);
-        if !push_date_conditions(&mut q, filter, schema, now) {
-            return Ok(false);
+        if !push_date_conditions(&mut q, &matching.filter, &matching.schema, matching.now) {
+            return Ok(());
         }
         q.push(" LIMIT ").push_bind(FEW_IN_DATES).push(")");
         let (n,): (i64,) = finish(&mut q, self.backend)
@@ -676,7 +676,8 @@ impl SqlStore {
             .fetch_one(&self.pool)
             .await
             .map_err(store_error)?;
-        Ok(n < FEW_IN_DATES)
+        matching.dates_drive = n < FEW_IN_DATES;
+        Ok(())
     }
 
     /// How many contacts match, optionally only those with conversations.
@@ -1121,7 +1122,8 @@ impl ContactStore for SqlStore {
             .await
             .map_err(store_error)?;
         let segments = self.segment_list(workspace.id).await?;
-        let matching = self.matching(workspace.id, query, schema, now).await?;
+        let mut matching = self.matching(workspace.id, query, schema, now).await?;
+        self.plan_dates(workspace.id, &mut matching).await?;
         let records: Vec<ContactRecord> = if matching.broken {
             Vec::new()
         } else if let Some(field) = matching.indexed_field_sort(query.sort) {

@@ -74,7 +74,8 @@ impl SqlStore {
     ) -> Result<ExportStream, StoreError> {
         let schema = self.load_schema(workspace.id).await.map_err(store_error)?;
         let now = chrono::Utc::now().timestamp_millis();
-        let matching = self.matching(workspace.id, query, schema, now).await?;
+        let mut matching = self.matching(workspace.id, query, schema, now).await?;
+        self.plan_dates(workspace.id, &mut matching).await?;
         // JSON arrays built in SQL, one aggregate per backend (text either way).
         let (pairs, distinct) = match self.backend {
             Backend::Sqlite => (

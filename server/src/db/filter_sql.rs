@@ -61,22 +61,21 @@ pub fn push_filter(
     } else {
         ")"
     };
+    let form = Form {
+        now,
+        sets,
+        // PostgreSQL knows how many rows a date range holds (its statistics)
+        // and picks the index itself; SQLite is told (see `Shape`).
+        bare_dates: shape == Shape::Ranged || backend.is_postgres(),
+        close,
+        backend,
+    };
     q.push(" AND (");
     for (i, (c, kind)) in checked.into_iter().enumerate() {
         if i > 0 {
             q.push(joiner);
         }
         q.push("(");
-        // PostgreSQL knows how many rows a date range holds (its statistics)
-        // and picks the index itself; SQLite is told (see `Shape`).
-        let bare_dates = shape == Shape::Ranged || backend.is_postgres();
-        let form = Form {
-            now,
-            sets,
-            bare_dates,
-            close,
-            backend,
-        };
         push_condition(q, c, kind, form);
         q.push(")");
     }
