@@ -38,6 +38,12 @@ fi
 if [[ "${1:-}" == "--for-tests" ]]; then
   if ! rustup component list --installed | grep -q '^clippy'; then rustup component add clippy; fi
   if ! rustup component list --installed | grep -q '^rustfmt'; then rustup component add rustfmt; fi
+  # The tests run under nextest when it is there (machines here have it);
+  # without it they run under cargo test.
+  if ! command -v cargo-nextest >/dev/null; then
+    say "Installing cargo-nextest"
+    cargo install cargo-nextest --locked || echo "cargo-nextest did not install: the tests will run under cargo test" >&2
+  fi
   if [[ ! -x /usr/bin/chromium ]]; then
     say "Installing Chromium from Debian's packages"
     apt-get update -qq

@@ -15,12 +15,22 @@ step "Lints (server side, then browser side)"
 cargo clippy -p contacts --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
+# nextest runs the tests of every binary side by side (cargo test runs one
+# binary at a time, and the long property tests left a core idle).
+run_tests() {
+  if command -v cargo-nextest >/dev/null; then
+    cargo nextest run -p app -p contacts --no-fail-fast
+  else
+    cargo test -p app -p contacts
+  fi
+}
+
 step "Unit and integration tests (SQLite)"
-cargo test -p app -p contacts
+run_tests
 
 step "Integration and property tests (PostgreSQL)"
 source "$ROOT/scripts/postgres.sh"
-cargo test -p app -p contacts
+run_tests
 unset CONTACTS_TEST_POSTGRES
 
 step "Release build (server and WASM)"

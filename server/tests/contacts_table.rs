@@ -331,3 +331,108 @@ async fn filters_on_narrow_and_wide_date_ranges_list_their_matches_in_the_list_o
         assert_eq!(seen, expected, "{filter}");
     }
 }
+
+/// The ids of rows `offset..offset + n` of the whole workspace in `order`, by
+/// the plain query.
+async fn ids_in_order(
+    app: &common::TestApp,
+    filter: &str,
+    order: &str,
+    offset: u64,
+    n: u64,
+) -> Vec<i64> {
+    sqlx::query_as::<_, (i64,)>(&format!(
+        "SELECT id FROM contacts WHERE {filter} ORDER BY {order} LIMIT {n} OFFSET {offset}"
+    ))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(id,)| id)
+    .collect()
+}
+
+/// Deep pages start from remembered marks (every thousandth row): across marks,
+/// across the step from contacts with an interaction to those without, past the
+/// end, under a filter, and after contacts are added, edited and deleted, they
+/// must list what the plain query lists.
+#[tokio::test]
+async fn deep_pages_from_remembered_marks_stay_right_after_every_change() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    // 2,500 contacts; the first 2,005 have an interaction (with many ties).
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) \
+         INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, \
+                               last_interaction_at, campaign_opt_in) \
+         SELECT $1, 'P' || (i % 89), 'p' || (i % 89), '#000', i % 17, i, \
+                CASE WHEN i <= 2005 THEN i % 300 ELSE NULL END, i % 2 FROM n",
+    )
+    .bind(ws)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let orders = [
+        (
+            "last_interaction",
+            true,
+            "last_interaction_at IS NULL, last_interaction_at DESC, id DESC",
+        ),
+        (
+            "last_interaction",
+            false,
+            "last_interaction_at IS NOT NULL, last_interaction_at ASC, id ASC",
+        ),
+        ("created_at", false, "created_at ASC, id ASC"),
+        ("name", true, "lower(name) DESC, id DESC"),
+    ];
+    let opt_in = serde_json::json!({ "join": "all", "conditions": [
+        { "field": { "kind": "campaign_opt_in" }, "op": "is", "value": { "type": "bool", "value": true } },
+    ] });
+    let check = |round: &'static str| {
+        let app = &app;
+        let (orders, opt_in) = (&orders, &opt_in);
+        async move {
+            for (key, descending, order) in orders {
+                let sort = serde_json::json!({ "key": key, "descending": descending });
+                for page in [100, 101, 200, 201, 202, 251, 252] {
+                    let query = serde_json::json!({ "page": page, "q": "", "sort": sort });
+                    let offset = (page - 1) * 10;
+                    assert_eq!(
+                        listed_ids(app, query).await,
+                        ids_in_order(app, "TRUE", order, offset, 10).await,
+                        "{round}: {key} descending={descending} page {page}"
+                    );
+                }
+                for page in [101, 125, 126] {
+                    let query = serde_json::json!({ "page": page, "q": "", "sort": sort, "filter": opt_in });
+                    let offset = (page - 1) * 10;
+                    assert_eq!(
+                        listed_ids(app, query).await,
+                        ids_in_order(app, "campaign_opt_in = 1", order, offset, 10).await,
+                        "{round}, opted in: {key} descending={descending} page {page}"
+                    );
+                }
+            }
+        }
+    };
+    check("as seeded").await;
+    // New contacts at the top, one renamed, some deleted, one losing its interaction.
+    sqlx::query(
+        "INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, last_interaction_at, campaign_opt_in) \
+         VALUES ($1, 'Zed', 'zed', '#000', 5, 1, 9999, 1), ($1, 'Amy', 'amy', '#000', 6, 1, 9998, 0)",
+    )
+    .bind(ws)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    check("after two new contacts").await;
+    for statement in [
+        "UPDATE contacts SET name = 'AAA', name_fold = 'aaa' WHERE id = 1500",
+        "DELETE FROM contacts WHERE id IN (10, 20, 1900, 1999)",
+        "UPDATE contacts SET last_interaction_at = NULL WHERE id = 7",
+    ] {
+        sqlx::query(statement).execute(&app.pool).await.unwrap();
+        check(statement).await;
+    }
+}

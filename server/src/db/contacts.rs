@@ -1,5 +1,6 @@
 //! Reading contacts for the table and the details drawer; the port's implementation.
 
+use super::deep_pages::{MarkCache, MARK_EVERY};
 use super::filter_sql::{escape_like, push_date_conditions, push_filter, Shape};
 use super::store_error;
 use crate::db::{finish, Backend, Flag};
@@ -10,7 +11,7 @@ use app::domain::{
     ListQuery, Message, MessagePreview, SaveOutcome, SearchTerm, SegmentInfo, Sort, SortKey,
     Workspace, WorkspaceId, PAGE_SIZE,
 };
-use app::filter::{FieldRef, Filter, Schema};
+use app::filter::{FieldRef, Filter, Op, Schema};
 use app::store::{ContactStore, StoreError};
 use sqlx::{Any, AnyPool, QueryBuilder};
 use std::collections::HashMap;
@@ -27,6 +28,8 @@ pub struct SqlStore {
     /// Totals of narrowed lists, by workspace, change counter, minute and query:
     /// paging through a search or a segment counts once, not on every page.
     counts: Option<std::sync::Arc<std::sync::Mutex<HashMap<String, i64>>>>,
+    /// Where each deep-paged list stood every thousand rows (`deep_pages`).
+    pub(super) marks: Option<MarkCache>,
     /// Workspaces up to this many contacts get every total with their page;
     /// larger ones get expensive totals from `count_contacts` afterwards.
     inline_count_max: i64,
@@ -35,7 +38,7 @@ pub struct SqlStore {
 }
 
 /// From this offset on a page is found by ids first (see `contact_page`).
-const DEEP_OFFSET: u64 = 1_000;
+const DEEP_OFFSET: u64 = MARK_EVERY;
 
 /// Above this many matches a search walks the sort index probing each row.
 pub const MANY_MATCHES: i64 = 50_000;
@@ -54,6 +57,7 @@ impl SqlStore {
             pool,
             writer: Default::default(),
             counts: Some(Default::default()),
+            marks: Some(Default::default()),
             inline_count_max: DEFAULT_INLINE_COUNT_MAX,
             many_matches: MANY_MATCHES,
         }
@@ -798,14 +802,23 @@ impl SqlStore {
 
 /// What a total is remembered by. Every change to a contact bumps the
 /// workspace's counter (triggers), so a total is reused only while nothing
-/// changed. The minute is part of the key because "in the last N days" moves
-/// with the clock.
-fn count_key(workspace: &Workspace, matching: &Matching, only_with_conversations: bool) -> String {
+/// changed. The minute is part of the key when a condition ("in the last N
+/// days") moves with the clock.
+pub(super) fn count_key(
+    workspace: &Workspace,
+    matching: &Matching,
+    only_with_conversations: bool,
+) -> String {
+    let clock = matching
+        .filter
+        .conditions
+        .iter()
+        .any(|c| matches!(c.op, Op::InLastDays | Op::MoreThanDaysAgo));
     format!(
         "{}|{}|{}|{}|{}",
         workspace.id,
         workspace.change_seq,
-        matching.now / 60_000,
+        if clock { matching.now / 60_000 } else { 0 },
         only_with_conversations,
         matching.key
     )
@@ -832,6 +845,50 @@ impl FieldSort {
         } else {
             q.push(format!(" AND {alias}.value_fold NOT IN ('', '[]')"));
         }
+    }
+}
+
+impl SqlStore {
+    /// A deep page's ids found from the marks, when its order has them.
+    async fn marked_page_ids(
+        &self,
+        workspace: &Workspace,
+        matching: &Matching,
+        query: &ListQuery,
+    ) -> Result<Option<Vec<i64>>, StoreError> {
+        if query.offset() < DEEP_OFFSET {
+            return Ok(None);
+        }
+        self.deep_page_ids(
+            workspace,
+            matching,
+            query.sort,
+            query.offset(),
+            u64::from(PAGE_SIZE),
+        )
+        .await
+    }
+
+    /// The contacts of `ids`, in the list's order.
+    async fn rows_by_ids(
+        &self,
+        ids: &[i64],
+        query: &ListQuery,
+        matching: &Matching,
+    ) -> Result<Vec<ContactRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Any>::new(format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE id IN "
+        ));
+        push_id_list(&mut q, ids);
+        push_order_by(&mut q, query.sort, &matching.schema, self.backend);
+        finish(&mut q, self.backend)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)
     }
 }
 
@@ -1022,7 +1079,12 @@ fn fts_phrase(text: &str) -> String {
 /// ORDER BY for a sort. The built-in orders each match an index of `contacts`; a
 /// custom field sorts by its folded text (or its number), empty values last, with
 /// a full sort (see docs/benchmarks.md for what that costs at a million).
-fn push_order_by(q: &mut QueryBuilder<'_, Any>, sort: Sort, schema: &Schema, backend: Backend) {
+pub(super) fn push_order_by(
+    q: &mut QueryBuilder<'_, Any>,
+    sort: Sort,
+    schema: &Schema,
+    backend: Backend,
+) {
     let dir = if sort.descending { "DESC" } else { "ASC" };
     q.push(" ORDER BY ");
     let column = match (sort.key, backend) {
@@ -1129,6 +1191,10 @@ impl ContactStore for SqlStore {
         } else if let Some(field) = matching.indexed_field_sort(query.sort) {
             self.field_sorted_page(workspace.id, &matching, field, query)
                 .await?
+        } else if let Some(ids) = self.marked_page_ids(workspace, &matching, query).await? {
+            // A deep page from the nearest mark: a seek and fewer than a
+            // thousand skipped rows.
+            self.rows_by_ids(&ids, query, &matching).await?
         } else {
             // Deep pages skip rows by id alone (the sort index holds it), then
             // read the ten rows: PostgreSQL would otherwise fetch every

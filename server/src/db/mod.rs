@@ -4,6 +4,7 @@
 mod accounts;
 pub mod api;
 mod contacts;
+mod deep_pages;
 mod editing;
 mod export;
 pub mod filter_sql;

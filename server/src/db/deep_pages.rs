@@ -1,0 +1,390 @@
+//! Deep pages: where the list stood every `MARK_EVERY` rows, remembered while
+//! nothing in the workspace changes. Page 50,000 then starts from the nearest
+//! mark (an index seek) and skips fewer than `MARK_EVERY` rows, instead of
+//! walking half a million index entries on every request; Next and Previous
+//! reuse the same marks.
+
+use super::contacts::{count_key, push_order_by, Matching, SqlStore};
+use super::store_error;
+use crate::db::{finish, Backend};
+use app::domain::{Sort, SortKey, Workspace};
+use app::store::StoreError;
+use sqlx::{Any, QueryBuilder};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Rows from one mark to the next.
+pub(super) const MARK_EVERY: u64 = 1_000;
+
+/// Lists whose marks are kept; the cache starts over when it is full.
+const MARKED_LISTS: usize = 64;
+
+/// Marks kept for one list at most (ten million rows deep).
+const MARKS_PER_LIST: usize = 10_000;
+
+/// The marks of each list, by what the list is and the workspace's change counter.
+pub(super) type MarkCache = Arc<Mutex<HashMap<String, Arc<Vec<Mark>>>>>;
+
+/// A row's place in the order: its sort value and id.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Mark {
+    key: Key,
+    id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Time(Option<i64>),
+    Text(String),
+}
+
+/// The sort column as the order compares it, for the orders an index holds.
+#[derive(Debug, Clone, Copy)]
+struct Column {
+    /// The expression the index and `push_order_by` order by.
+    expr: &'static str,
+    nullable: bool,
+    text: bool,
+    descending: bool,
+}
+
+impl Column {
+    fn of(sort: Sort, backend: Backend) -> Option<Column> {
+        let (expr, nullable, text) = match (sort.key, backend) {
+            (SortKey::CreatedAt, _) => ("created_at", false, false),
+            (SortKey::LastInteraction, _) => ("last_interaction_at", true, false),
+            (SortKey::Name, Backend::Sqlite) => ("name COLLATE NOCASE", false, true),
+            (SortKey::Name, Backend::Postgres) => ("lower(name)", false, true),
+            (SortKey::Field(_), _) => return None,
+        };
+        Some(Column {
+            expr,
+            nullable,
+            text,
+            descending: sort.descending,
+        })
+    }
+
+    /// What a mark remembers: on SQLite the name itself (NOCASE folds both
+    /// sides of a comparison), on PostgreSQL the folded name.
+    fn key_select(self) -> &'static str {
+        match self.expr {
+            "name COLLATE NOCASE" => "name",
+            expr => expr,
+        }
+    }
+}
+
+/// One stretch of the rows after a mark that an index range holds, in order.
+/// Both backends sort NULL below every value (NULLS LAST descending).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stretch<'a> {
+    /// From the start of the list.
+    All,
+    /// Rows past the mark among rows that have a value.
+    Beyond(&'a Mark),
+    /// Rows without a value past the mark's id.
+    NullsBeyond(i64),
+    /// Every row without a value.
+    Nulls,
+    /// Every row with a value.
+    Values,
+}
+
+/// The rows after `mark` (all rows without one) as index ranges, in list order.
+fn stretches(column: Column, mark: Option<&Mark>) -> Vec<Stretch<'_>> {
+    let Some(mark) = mark else {
+        return vec![Stretch::All];
+    };
+    match (&mark.key, column.nullable, column.descending) {
+        (Key::Time(None), _, true) => vec![Stretch::NullsBeyond(mark.id)],
+        (Key::Time(None), _, false) => vec![Stretch::NullsBeyond(mark.id), Stretch::Values],
+        (_, true, true) => vec![Stretch::Beyond(mark), Stretch::Nulls],
+        _ => vec![Stretch::Beyond(mark)],
+    }
+}
+
+fn push_stretch(q: &mut QueryBuilder<'_, Any>, column: Column, stretch: Stretch<'_>) {
+    let past = if column.descending { "<" } else { ">" };
+    match stretch {
+        Stretch::All => {}
+        Stretch::Beyond(mark) => {
+            // A row value compares like the order and seeks in the index.
+            q.push(format!(" AND ({}, id) {past} (", column.expr));
+            match &mark.key {
+                Key::Time(t) => q.push_bind(*t),
+                Key::Text(t) => q.push_bind(t.clone()),
+            };
+            q.push(", ").push_bind(mark.id).push(")");
+        }
+        Stretch::NullsBeyond(id) => {
+            q.push(format!(" AND {} IS NULL AND id {past} ", column.expr))
+                .push_bind(id);
+        }
+        Stretch::Nulls => {
+            q.push(format!(" AND {} IS NULL", column.expr));
+        }
+        Stretch::Values => {
+            q.push(format!(" AND {} IS NOT NULL", column.expr));
+        }
+    }
+}
+
+/// What the marks of a list are remembered by: the count cache's parts, with
+/// the clock's minute only when a condition moves with it.
+fn marks_key(workspace: &Workspace, matching: &Matching, sort: Sort) -> String {
+    format!("{}|{:?}", count_key(workspace, matching, false), sort)
+}
+
+/// The list being paged: what matches, in which order.
+struct List<'a> {
+    workspace: &'a Workspace,
+    matching: &'a Matching,
+    sort: Sort,
+    column: Column,
+}
+
+impl SqlStore {
+    /// The ids of the page at `offset` (at least `MARK_EVERY`) in the list's
+    /// order, or `None` when the order has no index to seek in.
+    pub(super) async fn deep_page_ids(
+        &self,
+        workspace: &Workspace,
+        matching: &Matching,
+        sort: Sort,
+        offset: u64,
+        take: u64,
+    ) -> Result<Option<Vec<i64>>, StoreError> {
+        let (Some(column), Some(cache)) = (Column::of(sort, self.backend), self.marks.as_ref())
+        else {
+            return Ok(None);
+        };
+        let wanted = usize::try_from(offset / MARK_EVERY).unwrap_or(usize::MAX);
+        if wanted == 0 || wanted > MARKS_PER_LIST {
+            return Ok(None);
+        }
+        let list = List {
+            workspace,
+            matching,
+            sort,
+            column,
+        };
+        let key = marks_key(workspace, matching, sort);
+        let known = cache.lock().ok().and_then(|c| c.get(&key).cloned());
+        let mut marks: Vec<Mark> = known.map(|m| m.to_vec()).unwrap_or_default();
+        let before = marks.len();
+        while marks.len() < wanted {
+            let next = self
+                .rows_after(&list, marks.last(), MARK_EVERY - 1, 1, Want::Marks)
+                .await?;
+            let Some(Row::Mark(mark)) = next.into_iter().next() else {
+                break;
+            };
+            marks.push(mark);
+        }
+        let from = marks.get(wanted - 1).cloned();
+        if marks.len() > before {
+            if let Ok(mut c) = cache.lock() {
+                if c.len() >= MARKED_LISTS && !c.contains_key(&key) {
+                    c.clear();
+                }
+                c.insert(key, Arc::new(marks));
+            }
+        }
+        // The list ends before the page starts.
+        let Some(from) = from else {
+            return Ok(Some(Vec::new()));
+        };
+        let skip = offset - wanted as u64 * MARK_EVERY;
+        let ids = self
+            .rows_after(&list, Some(&from), skip, take, Want::Ids)
+            .await?
+            .into_iter()
+            .filter_map(|row| match row {
+                Row::Id(id) => Some(id),
+                Row::Mark(_) => None,
+            })
+            .collect();
+        Ok(Some(ids))
+    }
+
+    /// `take` rows after skipping `skip` past `mark` (from the start without
+    /// one), each stretch of the rows after it read from its index range.
+    async fn rows_after(
+        &self,
+        list: &List<'_>,
+        mark: Option<&Mark>,
+        mut skip: u64,
+        take: u64,
+        want: Want,
+    ) -> Result<Vec<Row>, StoreError> {
+        let column = list.column;
+        let mut rows = Vec::new();
+        let stretches = stretches(column, mark);
+        let last = stretches.len() - 1;
+        for (i, stretch) in stretches.into_iter().enumerate() {
+            let select = match want {
+                Want::Marks => format!("SELECT {}, id FROM contacts", column.key_select()),
+                Want::Ids => "SELECT id FROM contacts".to_string(),
+            };
+            let mut q = QueryBuilder::<Any>::new(select);
+            list.matching.push_where(&mut q, list.workspace.id, false)?;
+            push_stretch(&mut q, column, stretch);
+            push_order_by(&mut q, list.sort, &list.matching.schema, self.backend);
+            q.push(" LIMIT ")
+                .push_bind((take - rows.len() as u64) as i64);
+            q.push(" OFFSET ").push_bind(skip as i64);
+            let mut q = finish(&mut q, self.backend);
+            let found: Vec<Row> = match (want, column.text) {
+                (Want::Marks, true) => q
+                    .build_query_as::<(String, i64)>()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .into_iter()
+                    .map(|(k, id)| {
+                        Row::Mark(Mark {
+                            key: Key::Text(k),
+                            id,
+                        })
+                    })
+                    .collect(),
+                (Want::Marks, false) => q
+                    .build_query_as::<(Option<i64>, i64)>()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .into_iter()
+                    .map(|(k, id)| {
+                        Row::Mark(Mark {
+                            key: Key::Time(k),
+                            id,
+                        })
+                    })
+                    .collect(),
+                (Want::Ids, _) => q
+                    .build_query_as::<(i64,)>()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(store_error)?
+                    .into_iter()
+                    .map(|(id,)| Row::Id(id))
+                    .collect(),
+            };
+            let held_none = found.is_empty();
+            rows.extend(found);
+            if rows.len() as u64 == take || i == last {
+                break;
+            }
+            // The next stretch skips what this one did not hold.
+            skip -= if held_none {
+                self.stretch_rows(list, stretch, skip).await?
+            } else {
+                skip
+            };
+        }
+        Ok(rows)
+    }
+
+    /// How many rows a stretch holds, counting no further than `cap`.
+    async fn stretch_rows(
+        &self,
+        list: &List<'_>,
+        stretch: Stretch<'_>,
+        cap: u64,
+    ) -> Result<u64, StoreError> {
+        let mut q = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM (SELECT 1 FROM contacts");
+        list.matching.push_where(&mut q, list.workspace.id, false)?;
+        push_stretch(&mut q, list.column, stretch);
+        q.push(" LIMIT ").push_bind(cap as i64).push(") capped");
+        let (n,): (i64,) = finish(&mut q, self.backend)
+            .build_query_as()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(n.max(0) as u64)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    Ids,
+    Marks,
+}
+
+enum Row {
+    Id(i64),
+    Mark(Mark),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(nullable: bool, descending: bool) -> Column {
+        Column {
+            expr: "last_interaction_at",
+            nullable,
+            text: false,
+            descending,
+        }
+    }
+
+    #[test]
+    fn rows_after_a_mark_with_a_value_include_the_rows_without_one_when_they_sort_last() {
+        let mark = Mark {
+            key: Key::Time(Some(5)),
+            id: 9,
+        };
+        assert_eq!(
+            stretches(column(true, true), Some(&mark)),
+            vec![Stretch::Beyond(&mark), Stretch::Nulls]
+        );
+        assert_eq!(
+            stretches(column(true, false), Some(&mark)),
+            vec![Stretch::Beyond(&mark)]
+        );
+        assert_eq!(
+            stretches(column(false, true), Some(&mark)),
+            vec![Stretch::Beyond(&mark)]
+        );
+    }
+
+    #[test]
+    fn rows_after_a_mark_without_a_value_continue_by_id_then_reach_the_values_ascending() {
+        let mark = Mark {
+            key: Key::Time(None),
+            id: 9,
+        };
+        assert_eq!(
+            stretches(column(true, true), Some(&mark)),
+            vec![Stretch::NullsBeyond(9)]
+        );
+        assert_eq!(
+            stretches(column(true, false), Some(&mark)),
+            vec![Stretch::NullsBeyond(9), Stretch::Values]
+        );
+        assert_eq!(stretches(column(true, true), None), vec![Stretch::All]);
+    }
+
+    #[test]
+    fn orders_without_an_index_to_seek_in_have_no_marks() {
+        let field = Sort {
+            key: SortKey::Field(3),
+            descending: false,
+        };
+        assert!(Column::of(field, Backend::Sqlite).is_none());
+        let name = Sort {
+            key: SortKey::Name,
+            descending: false,
+        };
+        assert_eq!(
+            Column::of(name, Backend::Postgres).map(|c| c.key_select()),
+            Some("lower(name)")
+        );
+        assert_eq!(
+            Column::of(name, Backend::Sqlite).map(|c| c.key_select()),
+            Some("name")
+        );
+    }
+}
