@@ -358,7 +358,7 @@ async fn ids_in_order(
 /// must list what the plain query lists.
 #[tokio::test]
 async fn deep_pages_from_remembered_marks_stay_right_after_every_change() {
-    let app = spawn_app().await;
+    let app = common::spawn_app_with(|store| store.with_mark_every(1_000)).await;
     let ws = app.workspace("Acme").await;
     // 2,500 contacts; the first 2,005 have an interaction (with many ties).
     sqlx::query(

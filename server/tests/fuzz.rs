@@ -28,7 +28,7 @@ use axum::http::{header, Request};
 use chrono::NaiveDate;
 use leptos::server_fn::ServerFn;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use serde_json::{json, Map, Value};
 use tower::ServiceExt;
 
@@ -75,7 +75,13 @@ fn check((status, body): (u16, String), what: &str) -> Result<(), TestCaseError>
     Ok(())
 }
 
-fn runner(cases: u32) -> TestRunner {
+/// The long property tests run as two parts each, side by side: a part is one
+/// thread of requests, and the machine has more cores than one.
+const PARTS: u32 = 2;
+
+/// A runner of `cases` for one part, with its own fixed seed, so the parts
+/// send different cases and a failure reproduces.
+fn runner(cases: u32, part: u32) -> TestRunner {
     // The PostgreSQL run sends a tenth as many: the requests are the same
     // kinds, and the whole run stays inside CI's time budget.
     let cases = if common::postgres_server().is_some() {
@@ -83,12 +89,16 @@ fn runner(cases: u32) -> TestRunner {
     } else {
         cases
     };
-    TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 200,
-        ..Config::default()
-    })
+    let seed = [part as u8 + 1; 32];
+    TestRunner::new_with_rng(
+        Config {
+            cases,
+            failure_persistence: None,
+            max_shrink_iters: 200,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
+    )
 }
 
 /// Words the decoders look for, so random JSON often gets past the first key.
@@ -374,7 +384,16 @@ async fn fixture() -> (common::TestApp, Fixture) {
 }
 
 #[test]
-fn generated_server_function_arguments_never_get_a_500() {
+fn generated_server_function_arguments_never_get_a_500_part_1() {
+    arguments_never_get_a_500(0);
+}
+
+#[test]
+fn generated_server_function_arguments_never_get_a_500_part_2() {
+    arguments_never_get_a_500(1);
+}
+
+fn arguments_never_get_a_500(part: u32) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (_app, fx) = rt.block_on(fixture());
     let templates = templates(&fx);
@@ -387,7 +406,7 @@ fn generated_server_function_arguments_never_get_a_500() {
         proptest::collection::vec(any::<usize>(), 1..6),
         json_value(),
     );
-    runner(ARGUMENT_CASES)
+    runner(ARGUMENT_CASES / PARTS, part)
         .run(&strategy, |(which, how, path, random)| {
             let target = paths[which];
             let template = templates
@@ -417,7 +436,16 @@ fn generated_server_function_arguments_never_get_a_500() {
 }
 
 #[test]
-fn generated_filters_never_get_a_500() {
+fn generated_filters_never_get_a_500_part_1() {
+    filters_never_get_a_500(0);
+}
+
+#[test]
+fn generated_filters_never_get_a_500_part_2() {
+    filters_never_get_a_500(1);
+}
+
+fn filters_never_get_a_500(part: u32) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (_app, fx) = rt.block_on(fixture());
     let strategy = (
@@ -426,7 +454,7 @@ fn generated_filters_never_get_a_500() {
         ".{0,6}",
         0u32..30,
     );
-    runner(FILTER_CASES)
+    runner(FILTER_CASES / PARTS, part)
         .run(&strategy, |(filter, route, q, page)| {
             let filter = serde_json::to_value(&filter).expect("filter");
             let query = json!({ "page": page, "q": q, "filter": filter });
@@ -488,7 +516,7 @@ fn generated_sign_in_forms_never_get_a_500() {
         ),
         0..5,
     );
-    runner(SIGN_IN_CASES)
+    runner(SIGN_IN_CASES, 0)
         .run(&strategy, |fields| {
             let body: String = fields
                 .iter()

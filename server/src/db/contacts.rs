@@ -28,8 +28,9 @@ pub struct SqlStore {
     /// Totals of narrowed lists, by workspace, change counter, minute and query:
     /// paging through a search or a segment counts once, not on every page.
     counts: Option<std::sync::Arc<std::sync::Mutex<HashMap<String, i64>>>>,
-    /// Where each deep-paged list stood every thousand rows (`deep_pages`).
+    /// Where each deep-paged list stood every `mark_every` rows (`deep_pages`).
     pub(super) marks: Option<MarkCache>,
+    pub(super) mark_every: u64,
     /// Workspaces up to this many contacts get every total with their page;
     /// larger ones get expensive totals from `count_contacts` afterwards.
     inline_count_max: i64,
@@ -38,7 +39,7 @@ pub struct SqlStore {
 }
 
 /// From this offset on a page is found by ids first (see `contact_page`).
-const DEEP_OFFSET: u64 = MARK_EVERY;
+const DEEP_OFFSET: u64 = 1_000;
 
 /// Above this many matches a search walks the sort index probing each row.
 pub const MANY_MATCHES: i64 = 50_000;
@@ -58,6 +59,7 @@ impl SqlStore {
             writer: Default::default(),
             counts: Some(Default::default()),
             marks: Some(Default::default()),
+            mark_every: MARK_EVERY,
             inline_count_max: DEFAULT_INLINE_COUNT_MAX,
             many_matches: MANY_MATCHES,
         }
@@ -73,6 +75,12 @@ impl SqlStore {
     /// contacts (0: never).
     pub fn with_inline_count_max(mut self, max: i64) -> Self {
         self.inline_count_max = max;
+        self
+    }
+
+    /// Marks deep pages every `n` rows (tests use small numbers).
+    pub fn with_mark_every(mut self, n: u64) -> Self {
+        self.mark_every = n;
         self
     }
 
@@ -1192,8 +1200,7 @@ impl ContactStore for SqlStore {
             self.field_sorted_page(workspace.id, &matching, field, query)
                 .await?
         } else if let Some(ids) = self.marked_page_ids(workspace, &matching, query).await? {
-            // A deep page from the nearest mark: a seek and fewer than a
-            // thousand skipped rows.
+            // A deep page from the nearest mark: a seek and a short skip.
             self.rows_by_ids(&ids, query, &matching).await?
         } else {
             // Deep pages skip rows by id alone (the sort index holds it), then
