@@ -436,3 +436,29 @@ async fn deep_pages_from_remembered_marks_stay_right_after_every_change() {
         check(statement).await;
     }
 }
+
+/// The server finds a list's marks after answering its first deep page: that
+/// page walks, the ones after it start from the marks, and all list the same
+/// rows as the plain query.
+#[tokio::test]
+async fn deep_pages_before_and_after_their_marks_are_found_list_the_same_rows() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10050) \
+         INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, last_interaction_at) \
+         SELECT $1, 'P' || i, 'p' || i, '#000', i % 7, i, i % 1000 FROM n",
+    )
+    .bind(ws)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let order = "last_interaction_at IS NULL, last_interaction_at DESC, id DESC";
+    let expected = ids_in_order(&app, "TRUE", order, 10_010, 10).await;
+    assert_eq!(expected.len(), 10);
+    for _ in 0..20 {
+        let query = serde_json::json!({ "page": 1002, "q": "" });
+        assert_eq!(listed_ids(&app, query).await, expected);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

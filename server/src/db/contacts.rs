@@ -31,6 +31,9 @@ pub struct SqlStore {
     /// Where each deep-paged list stood every `mark_every` rows (`deep_pages`).
     pub(super) marks: Option<MarkCache>,
     pub(super) mark_every: u64,
+    /// Whether missing marks are found after the page is answered (the
+    /// server) or before (tests, so every later deep page uses them).
+    pub(super) marks_later: bool,
     /// Workspaces up to this many contacts get every total with their page;
     /// larger ones get expensive totals from `count_contacts` afterwards.
     inline_count_max: i64,
@@ -60,6 +63,7 @@ impl SqlStore {
             counts: Some(Default::default()),
             marks: Some(Default::default()),
             mark_every: MARK_EVERY,
+            marks_later: true,
             inline_count_max: DEFAULT_INLINE_COUNT_MAX,
             many_matches: MANY_MATCHES,
         }
@@ -78,9 +82,11 @@ impl SqlStore {
         self
     }
 
-    /// Marks deep pages every `n` rows (tests use small numbers).
+    /// Marks deep pages every `n` rows and finds missing marks before
+    /// answering, so every deep page after the first uses them (tests).
     pub fn with_mark_every(mut self, n: u64) -> Self {
         self.mark_every = n;
+        self.marks_later = false;
         self
     }
 
@@ -450,6 +456,7 @@ impl SqlStore {
 }
 
 /// How a search narrows the rows, chosen per query by a cheap probe of the index.
+#[derive(Clone)]
 enum SearchPlan {
     None,
     /// Few matches: their ids, read once from the trigram index.
@@ -601,6 +608,7 @@ fn search_match(q: &mut QueryBuilder<'_, Any>, index: SearchIndex, needle: &str)
 
 /// The contacts a list query selects: its search plan and filter (a segment's,
 /// when one is selected), ready to be pushed into any statement over `contacts`.
+#[derive(Clone)]
 pub(super) struct Matching {
     backend: Backend,
     plan: SearchPlan,

@@ -9,8 +9,9 @@ use super::store_error;
 use crate::db::{finish, Backend};
 use app::domain::{Sort, SortKey, Workspace};
 use app::store::StoreError;
+use sqlx::any::AnyRow;
 use sqlx::{Any, QueryBuilder};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Rows from one mark to the next. Finding a mark is one statement, so a
@@ -27,7 +28,22 @@ const MARKED_LISTS: usize = 64;
 const MARKS_PER_LIST: usize = 10_000;
 
 /// The marks of each list, by what the list is and the workspace's change counter.
-pub(super) type MarkCache = Arc<Mutex<HashMap<String, Arc<Vec<Mark>>>>>;
+pub(super) type MarkCache = Arc<Mutex<Marks>>;
+
+#[derive(Default)]
+pub(super) struct Marks {
+    lists: HashMap<String, Arc<Marked>>,
+    /// Lists whose marks are being found after their page was answered.
+    finding: HashSet<String>,
+}
+
+/// The marks found so far for one list, in order.
+#[derive(Default)]
+struct Marked {
+    marks: Vec<Mark>,
+    /// The list ended before the next mark: there are no more to find.
+    ended: bool,
+}
 
 /// A row's place in the order: its sort value and id.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,41 +184,38 @@ impl SqlStore {
         if wanted == 0 || wanted > MARKS_PER_LIST {
             return Ok(None);
         }
+        let key = marks_key(workspace, matching, sort);
+        let known = cache.lock().ok().and_then(|c| c.lists.get(&key).cloned());
+        let known = known.unwrap_or_default();
+        let marked = if known.marks.len() >= wanted || known.ended {
+            known
+        } else if self.marks_later {
+            // This page walks as before; its marks are found meanwhile, for
+            // the next deep page, so no page waits for them.
+            self.find_marks_later(workspace, matching, sort, column, key, wanted);
+            return Ok(None);
+        } else {
+            let list = List {
+                workspace,
+                matching,
+                sort,
+                column,
+            };
+            self.find_marks(&list, key, wanted).await?
+        };
+        // The list ends before the page starts.
+        let Some(from) = marked.marks.get(wanted - 1) else {
+            return Ok(Some(Vec::new()));
+        };
         let list = List {
             workspace,
             matching,
             sort,
             column,
         };
-        let key = marks_key(workspace, matching, sort);
-        let known = cache.lock().ok().and_then(|c| c.get(&key).cloned());
-        let mut marks: Vec<Mark> = known.map(|m| m.to_vec()).unwrap_or_default();
-        let before = marks.len();
-        while marks.len() < wanted {
-            let next = self
-                .rows_after(&list, marks.last(), every - 1, 1, Want::Marks)
-                .await?;
-            let Some(Row::Mark(mark)) = next.into_iter().next() else {
-                break;
-            };
-            marks.push(mark);
-        }
-        let from = marks.get(wanted - 1).cloned();
-        if marks.len() > before {
-            if let Ok(mut c) = cache.lock() {
-                if c.len() >= MARKED_LISTS && !c.contains_key(&key) {
-                    c.clear();
-                }
-                c.insert(key, Arc::new(marks));
-            }
-        }
-        // The list ends before the page starts.
-        let Some(from) = from else {
-            return Ok(Some(Vec::new()));
-        };
         let skip = offset - wanted as u64 * every;
         let ids = self
-            .rows_after(&list, Some(&from), skip, take, Want::Ids)
+            .rows_after(&list, Some(from), skip, take, Want::Ids)
             .await?
             .into_iter()
             .filter_map(|row| match row {
@@ -211,6 +224,76 @@ impl SqlStore {
             })
             .collect();
         Ok(Some(ids))
+    }
+
+    /// Finds the marks of a list up to the `wanted`-th (or its end), going on
+    /// from those already kept, and keeps them.
+    async fn find_marks(
+        &self,
+        list: &List<'_>,
+        key: String,
+        wanted: usize,
+    ) -> Result<Arc<Marked>, StoreError> {
+        let cache = self.marks.as_ref().expect("marks are on");
+        let known = cache.lock().ok().and_then(|c| c.lists.get(&key).cloned());
+        let mut marks = known.map(|k| k.marks.clone()).unwrap_or_default();
+        let every = self.mark_every.max(1);
+        let mut ended = false;
+        while marks.len() < wanted {
+            let next = self
+                .rows_after(list, marks.last(), every - 1, 1, Want::Marks)
+                .await?;
+            let Some(Row::Mark(mark)) = next.into_iter().next() else {
+                ended = true;
+                break;
+            };
+            marks.push(mark);
+        }
+        let marked = Arc::new(Marked { marks, ended });
+        if let Ok(mut c) = cache.lock() {
+            if c.lists.len() >= MARKED_LISTS && !c.lists.contains_key(&key) {
+                c.lists.clear();
+            }
+            c.lists.insert(key, marked.clone());
+        }
+        Ok(marked)
+    }
+
+    /// `find_marks` in a task of its own, once at a time per list.
+    fn find_marks_later(
+        &self,
+        workspace: &Workspace,
+        matching: &Matching,
+        sort: Sort,
+        column: Column,
+        key: String,
+        wanted: usize,
+    ) {
+        let Some(cache) = self.marks.clone() else {
+            return;
+        };
+        if !cache
+            .lock()
+            .map(|mut c| c.finding.insert(key.clone()))
+            .unwrap_or(false)
+        {
+            return;
+        }
+        let (store, workspace, matching) = (self.clone(), workspace.clone(), matching.clone());
+        tokio::spawn(async move {
+            let list = List {
+                workspace: &workspace,
+                matching: &matching,
+                sort,
+                column,
+            };
+            if let Err(err) = store.find_marks(&list, key.clone(), wanted).await {
+                tracing::warn!(%err, "finding the marks of a deep page failed");
+            }
+            if let Ok(mut c) = cache.lock() {
+                c.finding.remove(&key);
+            }
+        });
     }
 
     /// `take` rows after skipping `skip` past `mark` (from the start without
@@ -241,11 +324,9 @@ impl SqlStore {
             q.push(" OFFSET ").push_bind(skip as i64);
             let mut q = finish(&mut q, self.backend);
             let found: Vec<Row> = match (want, column.text) {
-                (Want::Marks, true) => q
-                    .build_query_as::<(String, i64)>()
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(store_error)?
+                (Want::Marks, true) => self
+                    .fetch::<(String, i64)>(&mut q)
+                    .await?
                     .into_iter()
                     .map(|(k, id)| {
                         Row::Mark(Mark {
@@ -254,11 +335,9 @@ impl SqlStore {
                         })
                     })
                     .collect(),
-                (Want::Marks, false) => q
-                    .build_query_as::<(Option<i64>, i64)>()
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(store_error)?
+                (Want::Marks, false) => self
+                    .fetch::<(Option<i64>, i64)>(&mut q)
+                    .await?
                     .into_iter()
                     .map(|(k, id)| {
                         Row::Mark(Mark {
@@ -267,11 +346,9 @@ impl SqlStore {
                         })
                     })
                     .collect(),
-                (Want::Ids, _) => q
-                    .build_query_as::<(i64,)>()
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(store_error)?
+                (Want::Ids, _) => self
+                    .fetch::<(i64,)>(&mut q)
+                    .await?
                     .into_iter()
                     .map(|(id,)| Row::Id(id))
                     .collect(),
@@ -289,6 +366,16 @@ impl SqlStore {
             };
         }
         Ok(rows)
+    }
+
+    async fn fetch<T>(&self, q: &mut QueryBuilder<'static, Any>) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        q.build_query_as::<T>()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)
     }
 
     /// How many rows a stretch holds, counting no further than `cap`.
