@@ -256,15 +256,7 @@ async fn deep_pages_hold_the_same_rows_as_offset_paging_in_every_order() {
         ("name", false, "lower(name) ASC, id ASC"),
     ];
     for (key, descending, order) in orders {
-        let expected: Vec<i64> = sqlx::query_as::<_, (i64,)>(&format!(
-            "SELECT id FROM contacts ORDER BY {order} LIMIT 40 OFFSET 1000"
-        ))
-        .fetch_all(&app.pool)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(id,)| id)
-        .collect();
+        let expected = ids_in_order(&app, "TRUE", order, 1000, 40).await;
         let mut seen = Vec::new();
         for page in 101..=105 {
             let query = serde_json::json!({ "page": page, "q": "", "sort": { "key": key, "descending": descending } });

@@ -280,14 +280,14 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
         "| operation (full SSR of the page) | URL | p50 ms | p95 ms | p99 ms | total shown | total apart (count_contacts) p50 / p95 ms |\n",
     );
     out.push_str("|---|---|---:|---:|---:|---:|---:|\n");
-    let after_change = (
-        format!("page {middle}, each right after a change (no marks to reuse)"),
-        format!("/contacts?page={middle}"),
-    );
     let cases = cases
         .into_iter()
         .map(|(label, uri)| (label, uri, false))
-        .chain([(after_change.0, after_change.1, true)]);
+        .chain([(
+            format!("page {middle}, each right after a change (no marks to reuse)"),
+            format!("/contacts?page={middle}"),
+            true,
+        )]);
     for (label, uri, changing) in cases.filter(|_| opts.runs("pages")) {
         let changing = changing.then_some(&app_pool);
         let t = time_get(&app, &uri, opts.iterations, changing).await?;

@@ -184,6 +184,12 @@ impl SqlStore {
         if wanted == 0 || wanted > MARKS_PER_LIST {
             return Ok(None);
         }
+        let list = List {
+            workspace,
+            matching,
+            sort,
+            column,
+        };
         let key = marks_key(workspace, matching, sort);
         let known = cache.lock().ok().and_then(|c| c.lists.get(&key).cloned());
         let known = known.unwrap_or_default();
@@ -192,26 +198,14 @@ impl SqlStore {
         } else if self.marks_later {
             // This page walks as before; its marks are found meanwhile, for
             // the next deep page, so no page waits for them.
-            self.find_marks_later(workspace, matching, sort, column, key, wanted);
+            self.find_marks_later(&list, key, wanted);
             return Ok(None);
         } else {
-            let list = List {
-                workspace,
-                matching,
-                sort,
-                column,
-            };
             self.find_marks(&list, key, wanted).await?
         };
         // The list ends before the page starts.
         let Some(from) = marked.marks.get(wanted - 1) else {
             return Ok(Some(Vec::new()));
-        };
-        let list = List {
-            workspace,
-            matching,
-            sort,
-            column,
         };
         let skip = offset - wanted as u64 * every;
         let ids = self
@@ -260,15 +254,7 @@ impl SqlStore {
     }
 
     /// `find_marks` in a task of its own, once at a time per list.
-    fn find_marks_later(
-        &self,
-        workspace: &Workspace,
-        matching: &Matching,
-        sort: Sort,
-        column: Column,
-        key: String,
-        wanted: usize,
-    ) {
+    fn find_marks_later(&self, list: &List<'_>, key: String, wanted: usize) {
         let Some(cache) = self.marks.clone() else {
             return;
         };
@@ -279,7 +265,9 @@ impl SqlStore {
         {
             return;
         }
-        let (store, workspace, matching) = (self.clone(), workspace.clone(), matching.clone());
+        let (store, workspace, matching) =
+            (self.clone(), list.workspace.clone(), list.matching.clone());
+        let (sort, column) = (list.sort, list.column);
         tokio::spawn(async move {
             let list = List {
                 workspace: &workspace,
