@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{contact, conversation, field_def, spawn_app, TestApp};
+use common::{contact, conversation, field_def, spawn_app, spawn_app_with, TestApp};
 
 async fn download(app: &TestApp, query: &str) -> (u16, String, String) {
     let res = app
@@ -277,4 +277,58 @@ async fn a_compressed_download_is_complete() {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text).unwrap();
     assert_eq!(records(&text).len(), 501);
+}
+
+/// The export's order as the database gives it: by `column` descending, then
+/// by id, the contacts without a value last.
+async fn names_in_order(app: &TestApp, ws: i64, column: &str, limit: i64) -> Vec<Vec<String>> {
+    sqlx::query_as::<_, (String, String)>(&format!(
+        "SELECT name, COALESCE(email, '') FROM contacts WHERE workspace_id = $1 \
+         ORDER BY {column} IS NULL, {column} DESC, id DESC LIMIT $2"
+    ))
+    .bind(ws)
+    .bind(limit)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(name, email)| vec![name, email])
+    .collect()
+}
+
+#[tokio::test]
+async fn an_export_read_in_many_chunks_keeps_every_contact_once_in_order() {
+    let app = spawn_app_with(|store| store.with_export_chunk(7)).await;
+    let ws = app.seed(300, "Acme").await;
+    // Ties and contacts without an interaction: the chunks must resume right
+    // within equal values and across the boundary to the missing ones.
+    sqlx::query(
+        "UPDATE contacts SET last_interaction_at = CASE WHEN id % 5 = 0 THEN NULL \
+         ELSE 1700000000000 + (id % 13) * 1000 END, created_at = 1600000000000 + (id % 11) * 1000 \
+         WHERE workspace_id = $1",
+    )
+    .bind(ws)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for (by, column) in [
+        ("last_interaction", "last_interaction_at"),
+        ("created_at", "created_at"),
+    ] {
+        // All, a limit inside a chunk, and one ending among the missing values.
+        for limit in [300, 123, 250] {
+            let (status, _, body) = download(&app, &format!("limit={limit}&by={by}")).await;
+            assert_eq!(status, 200, "{body}");
+            let file: Vec<Vec<String>> = records(&body)
+                .into_iter()
+                .skip(1)
+                .map(|r| r[..2].to_vec())
+                .collect();
+            assert_eq!(
+                file,
+                names_in_order(&app, ws, column, limit).await,
+                "by {by}, limit {limit}"
+            );
+        }
+    }
 }

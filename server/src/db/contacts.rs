@@ -39,6 +39,8 @@ pub struct SqlStore {
     inline_count_max: i64,
     /// Searches with more matches than this are "common" (see `SearchPlan`).
     many_matches: i64,
+    /// Contacts an export reads per statement (`export`).
+    pub(super) export_chunk: u64,
 }
 
 /// From this offset on a page is found by ids first (see `contact_page`).
@@ -66,6 +68,7 @@ impl SqlStore {
             marks_later: true,
             inline_count_max: DEFAULT_INLINE_COUNT_MAX,
             many_matches: MANY_MATCHES,
+            export_chunk: super::export::EXPORT_CHUNK,
         }
     }
 
@@ -87,6 +90,12 @@ impl SqlStore {
     pub fn with_mark_every(mut self, n: u64) -> Self {
         self.mark_every = n;
         self.marks_later = false;
+        self
+    }
+
+    /// Reads exports `n` contacts per statement (tests cross many chunks).
+    pub fn with_export_chunk(mut self, n: u64) -> Self {
+        self.export_chunk = n.max(1);
         self
     }
 

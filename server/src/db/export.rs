@@ -1,6 +1,10 @@
-//! Reading an export: the matching contacts in the export's order, streamed from
-//! one database cursor through a small bounded channel, so memory stays flat
-//! whatever the count.
+//! Reading an export: the matching contacts in the export's order, read a chunk
+//! at a time (each chunk one statement that answers one JSON text) and handed
+//! over through a small bounded channel, so memory stays flat whatever the count.
+//!
+//! One row per statement instead of one per contact is what makes it fast: the
+//! database driver hands rows from its worker thread one by one, and at a
+//! million contacts that hand-over cost more than reading them.
 
 use super::contacts::SqlStore;
 use super::store_error;
@@ -9,15 +13,58 @@ use app::contacts::export::{ExportOptions, ExportSort, RECENT_CONVERSATIONS};
 use app::domain::{ExportRow, FieldValue, ListQuery, Workspace};
 use app::store::{ExportStream, StoreError};
 use futures::StreamExt;
-use sqlx::{Any, QueryBuilder};
+use sqlx::{Any, QueryBuilder, Row};
 
-/// Rows in flight between the cursor and the response.
-const CHANNEL_ROWS: usize = 512;
+/// Contacts read per statement.
+pub(super) const EXPORT_CHUNK: u64 = 2_000;
 
-/// Rows handed over at a time.
-const BATCH_ROWS: usize = 64;
+/// Chunks in flight between the reader and the response.
+const CHANNEL_CHUNKS: usize = 2;
 
-#[derive(sqlx::FromRow)]
+/// One contact of a chunk, as the chunk's JSON array holds it: the sort value
+/// and id first (to resume after the chunk), then what the file shows. The
+/// aggregates may come as JSON text or as JSON (SQLite keeps or drops their
+/// JSON subtype depending on how it plans the statement): `nested` reads both.
+#[derive(serde::Deserialize)]
+struct ChunkRow(
+    Option<i64>,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+    i64,
+    Option<serde_json::Value>,
+    Option<serde_json::Value>,
+    Option<serde_json::Value>,
+);
+
+/// An aggregate's JSON as text.
+fn nested(value: Option<serde_json::Value>) -> Option<String> {
+    match value? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(text) => Some(text),
+        json => Some(json.to_string()),
+    }
+}
+
+impl From<ChunkRow> for ExportRecord {
+    fn from(r: ChunkRow) -> Self {
+        ExportRecord {
+            name: r.2,
+            email: r.3,
+            phone: r.4,
+            created_at: r.5,
+            last_interaction_at: r.6,
+            campaign_opt_in: Flag(r.7 != 0),
+            fields: nested(r.8),
+            labels: nested(r.9),
+            conversation_fields: nested(r.10),
+        }
+    }
+}
+
 struct ExportRecord {
     name: String,
     email: Option<String>,
@@ -65,6 +112,15 @@ impl From<ExportRecord> for ExportRow {
     }
 }
 
+/// Where the next chunk starts. The order is the sort value descending, then
+/// the id descending, with the contacts that have no value last: first the
+/// values (resuming after the last one read), then the contacts without one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Resume {
+    Values(Option<(i64, i64)>),
+    Missing(Option<i64>),
+}
+
 impl SqlStore {
     pub(super) async fn export_rows(
         &self,
@@ -76,82 +132,55 @@ impl SqlStore {
         let now = chrono::Utc::now().timestamp_millis();
         let mut matching = self.matching(workspace.id, query, schema, now).await?;
         self.plan_dates(workspace.id, &mut matching).await?;
-        // JSON arrays built in SQL, one aggregate per backend (text either way).
-        let (pairs, distinct) = match self.backend {
-            Backend::Sqlite => (
-                "json_group_array(json_array(field_id, value))",
-                "json_group_array(DISTINCT l.name)",
-            ),
-            Backend::Postgres => (
-                "json_agg(json_build_array(field_id, value))::text",
-                "json_agg(DISTINCT l.name)::text",
-            ),
-        };
-        let mut q = QueryBuilder::<Any>::new(format!(
-            "SELECT name, email, phone, created_at, last_interaction_at, campaign_opt_in + 0 AS campaign_opt_in, \
-             (SELECT {pairs} FROM contact_field_values v \
-              WHERE v.contact_id = contacts.id) AS fields, "
-        ));
-        let recent = format!(
-            "(SELECT id, COALESCE(last_message_at, created_at) AS at FROM conversations \
-             WHERE conversations.contact_id = contacts.id ORDER BY at DESC, id DESC LIMIT {RECENT_CONVERSATIONS})"
-        );
-        if options.labels {
-            q.push(format!(
-                "(SELECT {distinct} FROM {recent} rc \
-                 JOIN conversation_labels cl ON cl.conversation_id = rc.id \
-                 JOIN labels l ON l.id = cl.label_id) AS labels, "
-            ));
-        } else {
-            q.push("NULL AS labels, ");
-        }
-        if options.conversation_fields {
-            q.push(format!(
-                "(SELECT {pairs} FROM \
-                 (SELECT v.field_id, v.value FROM {recent} rc \
-                  JOIN conversation_field_values v ON v.conversation_id = rc.id \
-                  ORDER BY rc.at DESC, rc.id DESC) cf) AS conversation_fields"
-            ));
-        } else {
-            q.push("NULL AS conversation_fields");
-        }
-        q.push(" FROM contacts");
-        matching.push_where(&mut q, workspace.id, false)?;
-        q.push(match (options.sort, self.backend) {
-            (ExportSort::LastInteraction, Backend::Postgres) => {
-                " ORDER BY last_interaction_at DESC NULLS LAST, id DESC"
-            }
-            (ExportSort::LastInteraction, Backend::Sqlite) => {
-                " ORDER BY last_interaction_at DESC, id DESC"
-            }
-            (ExportSort::CreatedAt, _) => " ORDER BY created_at DESC, id DESC",
-        });
-        q.push(" LIMIT ").push_bind(options.limit as i64);
+        // The statement is checked here, so that a filter that cannot run is
+        // refused before the download starts rather than in its middle.
+        let select = Chunks::new(self.backend, options);
+        let mut probe = QueryBuilder::<Any>::new("SELECT 1 FROM contacts");
+        matching.push_where(&mut probe, workspace.id, false)?;
 
-        // Rows cross to the response in batches: the two tasks meet once per
-        // batch instead of once per row.
-        let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Result<ExportRow, StoreError>>>(
-            CHANNEL_ROWS / BATCH_ROWS,
-        );
-        let (pool, backend) = (self.pool.clone(), self.backend);
+        let (tx, rx) =
+            tokio::sync::mpsc::channel::<Vec<Result<ExportRow, StoreError>>>(CHANNEL_CHUNKS);
+        let (pool, workspace_id, chunk) = (self.pool.clone(), workspace.id, self.export_chunk);
+        let mut left = options.limit;
         tokio::spawn(async move {
-            let mut q = finish(&mut q, backend);
-            let mut rows = q.build_query_as::<ExportRecord>().fetch(&pool);
-            let mut batch = Vec::with_capacity(BATCH_ROWS);
-            while let Some(row) = rows.next().await {
-                let item = row.map(ExportRow::from).map_err(store_error);
-                let failed = item.is_err();
-                batch.push(item);
-                if batch.len() == BATCH_ROWS || failed {
+            let mut resume = Resume::Values(None);
+            while left > 0 {
+                let want = left.min(chunk);
+                let read = select
+                    .read(&pool, &matching, workspace_id, resume, want)
+                    .await;
+                let rows = match read {
+                    Ok(rows) => rows,
+                    Err(err) => {
+                        let _ = tx.send(vec![Err(err)]).await;
+                        return;
+                    }
+                };
+                let got = rows.len() as u64;
+                left -= got.min(left);
+                resume = match (rows.last(), resume) {
+                    (Some(last), Resume::Values(_)) => {
+                        Resume::Values(Some((last.0.unwrap_or_default(), last.1)))
+                    }
+                    (Some(last), Resume::Missing(_)) => Resume::Missing(Some(last.1)),
+                    (None, _) => resume,
+                };
+                if !rows.is_empty() {
+                    let batch = rows
+                        .into_iter()
+                        .map(|r| Ok(ExportRow::from(ExportRecord::from(r))))
+                        .collect();
                     // The receiver is gone when the download was cancelled: stop reading.
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-                    if tx.send(full).await.is_err() || failed {
+                    if tx.send(batch).await.is_err() {
                         return;
                     }
                 }
-            }
-            if !batch.is_empty() {
-                let _ = tx.send(batch).await;
+                if got < want {
+                    match resume {
+                        Resume::Values(_) if select.nullable => resume = Resume::Missing(None),
+                        _ => return,
+                    }
+                }
             }
         });
         Ok(futures::stream::unfold(rx, |mut rx| async move {
@@ -162,5 +191,144 @@ impl SqlStore {
         .flatten()
         .fuse()
         .boxed())
+    }
+}
+
+/// The statement of one chunk, but for where it starts.
+struct Chunks {
+    backend: Backend,
+    /// The sort column.
+    column: &'static str,
+    nullable: bool,
+    /// `SELECT` list of one contact, its sort value and id first.
+    row: String,
+    /// The chunk's aggregate around `row`.
+    aggregate: String,
+}
+
+impl Chunks {
+    fn new(backend: Backend, options: &ExportOptions) -> Chunks {
+        // JSON arrays built in SQL, one aggregate per backend (text either way).
+        let (pairs, distinct, array) = match backend {
+            Backend::Sqlite => (
+                "json_group_array(json_array(field_id, value))",
+                "json_group_array(DISTINCT l.name)",
+                "json_array",
+            ),
+            Backend::Postgres => (
+                "json_agg(json_build_array(field_id, value))::text",
+                "json_agg(DISTINCT l.name)::text",
+                "json_build_array",
+            ),
+        };
+        let (column, nullable) = match options.sort {
+            ExportSort::LastInteraction => ("last_interaction_at", true),
+            ExportSort::CreatedAt => ("created_at", false),
+        };
+        let recent = format!(
+            "(SELECT id, COALESCE(last_message_at, created_at) AS at FROM conversations \
+             WHERE conversations.contact_id = contacts.id ORDER BY at DESC, id DESC LIMIT {RECENT_CONVERSATIONS})"
+        );
+        let labels = if options.labels {
+            format!(
+                "(SELECT {distinct} FROM {recent} rc \
+                 JOIN conversation_labels cl ON cl.conversation_id = rc.id \
+                 JOIN labels l ON l.id = cl.label_id)"
+            )
+        } else {
+            "NULL".to_string()
+        };
+        let conversation_fields = if options.conversation_fields {
+            format!(
+                "(SELECT {pairs} FROM \
+                 (SELECT v.field_id, v.value FROM {recent} rc \
+                  JOIN conversation_field_values v ON v.conversation_id = rc.id \
+                  ORDER BY rc.at DESC, rc.id DESC) cf)"
+            )
+        } else {
+            "NULL".to_string()
+        };
+        // The chunk's contacts are selected as columns and turned into JSON
+        // once, by the aggregate around them.
+        let row = format!(
+            "{column} AS k, id, name, email, phone, created_at, last_interaction_at, \
+             campaign_opt_in + 0 AS opt, \
+             (SELECT {pairs} FROM contact_field_values v WHERE v.contact_id = contacts.id) AS fields, \
+             {labels} AS labels, {conversation_fields} AS cf"
+        );
+        let aggregate = match backend {
+            Backend::Sqlite => "json_group_array",
+            Backend::Postgres => "json_agg",
+        };
+        let aggregate = format!(
+            "{aggregate}({array}(k, id, name, email, phone, created_at, last_interaction_at, \
+             opt, fields, labels, cf)){}",
+            if backend == Backend::Postgres {
+                "::text"
+            } else {
+                ""
+            }
+        );
+        Chunks {
+            backend,
+            column,
+            nullable,
+            row,
+            aggregate,
+        }
+    }
+
+    /// Up to `want` contacts from `resume` on, in the export's order.
+    async fn read(
+        &self,
+        pool: &sqlx::AnyPool,
+        matching: &super::contacts::Matching,
+        workspace: app::domain::WorkspaceId,
+        resume: Resume,
+        want: u64,
+    ) -> Result<Vec<ChunkRow>, StoreError> {
+        let column = self.column;
+        let mut q = QueryBuilder::<Any>::new(format!(
+            "SELECT {} FROM (SELECT {} FROM contacts",
+            self.aggregate, self.row
+        ));
+        matching.push_where(&mut q, workspace, false)?;
+        match resume {
+            Resume::Values(from) => {
+                if self.nullable {
+                    q.push(format!(" AND {column} IS NOT NULL"));
+                }
+                if let Some((value, id)) = from {
+                    q.push(format!(" AND ({column}, id) < ("))
+                        .push_bind(value)
+                        .push(", ")
+                        .push_bind(id)
+                        .push(")");
+                }
+                q.push(format!(" ORDER BY {column} DESC, id DESC"));
+            }
+            Resume::Missing(from) => {
+                q.push(format!(" AND {column} IS NULL"));
+                if let Some(id) = from {
+                    q.push(" AND id < ").push_bind(id);
+                }
+                q.push(" ORDER BY id DESC");
+            }
+        }
+        q.push(" LIMIT ").push_bind(want as i64).push(") chunk");
+        let row = finish(&mut q, self.backend)
+            .build()
+            .fetch_one(pool)
+            .await
+            .map_err(store_error)?;
+        let json: Option<String> = row.try_get(0).map_err(store_error)?;
+        let mut rows: Vec<ChunkRow> = match json {
+            None => Vec::new(),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Internal(format!("export chunk: {e}")))?,
+        };
+        // An aggregate's order is not promised: sort the chunk as it was read.
+        rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.0, r.1)));
+        Ok(rows)
     }
 }
