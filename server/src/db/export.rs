@@ -8,12 +8,15 @@
 
 use super::contacts::SqlStore;
 use super::store_error;
-use crate::db::{finish, Backend, Flag};
+use crate::db::{finish, Backend};
 use app::contacts::export::{ExportOptions, ExportSort, RECENT_CONVERSATIONS};
 use app::domain::{ExportRow, FieldValue, ListQuery, Workspace};
 use app::store::{ExportStream, StoreError};
 use futures::StreamExt;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::Deserialize;
 use sqlx::{Any, QueryBuilder, Row};
+use std::marker::PhantomData;
 
 /// Contacts read per statement.
 pub(super) const EXPORT_CHUNK: u64 = 2_000;
@@ -22,10 +25,8 @@ pub(super) const EXPORT_CHUNK: u64 = 2_000;
 const CHANNEL_CHUNKS: usize = 2;
 
 /// One contact of a chunk, as the chunk's JSON array holds it: the sort value
-/// and id first (to resume after the chunk), then what the file shows. The
-/// aggregates may come as JSON text or as JSON (SQLite keeps or drops their
-/// JSON subtype depending on how it plans the statement): `nested` reads both.
-#[derive(serde::Deserialize)]
+/// and id first (to resume after the chunk), then what the file shows.
+#[derive(Deserialize)]
 struct ChunkRow(
     Option<i64>,
     i64,
@@ -35,78 +36,66 @@ struct ChunkRow(
     i64,
     Option<i64>,
     i64,
-    Option<serde_json::Value>,
-    Option<serde_json::Value>,
-    Option<serde_json::Value>,
+    Nested<Vec<(i64, String)>>,
+    Nested<Vec<String>>,
+    Nested<Vec<(i64, String)>>,
 );
 
-/// An aggregate's JSON as text.
-fn nested(value: Option<serde_json::Value>) -> Option<String> {
-    match value? {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(text) => Some(text),
-        json => Some(json.to_string()),
-    }
-}
+/// An aggregate inside a chunk. It may come as JSON text or as JSON (SQLite
+/// keeps or drops the JSON subtype depending on how it plans the statement;
+/// PostgreSQL's is text): both read straight into `T`, null as empty.
+struct Nested<T>(T);
 
-impl From<ChunkRow> for ExportRecord {
-    fn from(r: ChunkRow) -> Self {
-        ExportRecord {
-            name: r.2,
-            email: r.3,
-            phone: r.4,
-            created_at: r.5,
-            last_interaction_at: r.6,
-            campaign_opt_in: Flag(r.7 != 0),
-            fields: nested(r.8),
-            labels: nested(r.9),
-            conversation_fields: nested(r.10),
+impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Nested<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either<T>(PhantomData<T>);
+        impl<'de, T: DeserializeOwned + Default> Visitor<'de> for Either<T> {
+            type Value = Nested<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON array or its text")
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Nested<T>, E> {
+                Ok(Nested(T::default()))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Nested<T>, E> {
+                serde_json::from_str(text).map(Nested).map_err(E::custom)
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Nested<T>, A::Error> {
+                T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Nested)
+            }
         }
+        deserializer.deserialize_any(Either(PhantomData))
     }
 }
 
-struct ExportRecord {
-    name: String,
-    email: Option<String>,
-    phone: Option<String>,
-    created_at: i64,
-    last_interaction_at: Option<i64>,
-    campaign_opt_in: Flag,
-    fields: Option<String>,
-    labels: Option<String>,
-    conversation_fields: Option<String>,
-}
-
-/// `[[field_id, value], …]` as SQLite's json_group_array writes it.
-fn pairs(json: Option<&str>) -> Vec<FieldValue> {
-    json.and_then(|j| serde_json::from_str::<Vec<(i64, String)>>(j).ok())
-        .unwrap_or_default()
+fn values(pairs: Vec<(i64, String)>) -> impl Iterator<Item = FieldValue> {
+    pairs
         .into_iter()
         .map(|(field_id, value)| FieldValue { field_id, value })
-        .collect()
 }
 
-impl From<ExportRecord> for ExportRow {
-    fn from(r: ExportRecord) -> Self {
+impl From<ChunkRow> for ExportRow {
+    fn from(r: ChunkRow) -> Self {
         // Conversation values come newest first: the first of each field wins.
         let mut conversation_fields: Vec<FieldValue> = Vec::new();
-        for v in pairs(r.conversation_fields.as_deref()) {
+        for v in values(r.10 .0) {
             if !conversation_fields.iter().any(|c| c.field_id == v.field_id) {
                 conversation_fields.push(v);
             }
         }
         ExportRow {
-            name: r.name,
-            email: r.email,
-            phone: r.phone,
-            created_at: r.created_at,
-            last_interaction_at: r.last_interaction_at,
-            campaign_opt_in: r.campaign_opt_in.0,
-            fields: pairs(r.fields.as_deref()),
-            labels: r
-                .labels
-                .and_then(|j| serde_json::from_str(&j).ok())
-                .unwrap_or_default(),
+            name: r.2,
+            email: r.3,
+            phone: r.4,
+            created_at: r.5,
+            last_interaction_at: r.6,
+            campaign_opt_in: r.7 != 0,
+            fields: values(r.8 .0).collect(),
+            labels: r.9 .0,
             conversation_fields,
         }
     }
@@ -166,10 +155,7 @@ impl SqlStore {
                     (None, _) => resume,
                 };
                 if !rows.is_empty() {
-                    let batch = rows
-                        .into_iter()
-                        .map(|r| Ok(ExportRow::from(ExportRecord::from(r))))
-                        .collect();
+                    let batch = rows.into_iter().map(|r| Ok(ExportRow::from(r))).collect();
                     // The receiver is gone when the download was cancelled: stop reading.
                     if tx.send(batch).await.is_err() {
                         return;
