@@ -17,12 +17,17 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::Deserialize;
 use sqlx::{Any, QueryBuilder, Row};
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// Contacts read per statement.
 pub(super) const EXPORT_CHUNK: u64 = 2_000;
 
-/// Chunks in flight between the reader and the response.
+/// Chunks in flight between the readers and the response.
 const CHANNEL_CHUNKS: usize = 2;
+
+/// Chunks read at once, each on a connection of its own. SQLite answers a
+/// statement on one thread, which at one reader was the bottleneck.
+const PARALLEL_READS: usize = 2;
 
 /// One contact of a chunk, as the chunk's JSON array holds it: the sort value
 /// and id first (to resume after the chunk), then what the file shows.
@@ -101,13 +106,76 @@ impl From<ChunkRow> for ExportRow {
     }
 }
 
-/// Where the next chunk starts. The order is the sort value descending, then
-/// the id descending, with the contacts that have no value last: first the
-/// values (resuming after the last one read), then the contacts without one.
+/// A place in the export's order: the sort value descending, then the id
+/// descending, with the contacts that have no value last (first the values,
+/// then the contacts without one). `None` is the start of its phase.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Resume {
     Values(Option<(i64, i64)>),
     Missing(Option<i64>),
+}
+
+/// One chunk to read: the contacts after `after` up to and including
+/// `through` (to the end of the phase when `None`), `want` at most.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Part {
+    after: Resume,
+    through: Option<Resume>,
+    want: u64,
+}
+
+/// Cuts the export into chunks, one after another.
+struct Plan {
+    /// Where the next chunk starts; `None` once the export is cut.
+    at: Option<Resume>,
+    /// Contacts the export may still hold.
+    left: u64,
+}
+
+impl Plan {
+    async fn next(&mut self, reader: &Reader, chunk: u64) -> Option<Result<Part, StoreError>> {
+        let after = self.at?;
+        if self.left == 0 {
+            self.at = None;
+            return None;
+        }
+        let want = self.left.min(chunk);
+        let last = reader.nth(after, want).await;
+        let last = match last {
+            Ok(last) => last,
+            Err(err) => {
+                self.at = None;
+                return Some(Err(err));
+            }
+        };
+        if let Some(last) = last {
+            self.left -= want;
+            self.at = Some(last);
+            return Some(Ok(Part {
+                after,
+                through: Some(last),
+                want,
+            }));
+        }
+        // The phase ends inside this chunk: what follows is the contacts
+        // without a sort value, after as many of these as there are.
+        self.at = None;
+        if let (Resume::Values(_), true) = (after, reader.sql.nullable) {
+            match reader.count(after, want).await {
+                Ok(n) if n < self.left => {
+                    self.left -= n;
+                    self.at = Some(Resume::Missing(None));
+                }
+                Ok(_) => {}
+                Err(err) => return Some(Err(err)),
+            }
+        }
+        Some(Ok(Part {
+            after,
+            through: None,
+            want,
+        }))
+    }
 }
 
 impl SqlStore {
@@ -129,43 +197,42 @@ impl SqlStore {
 
         let (tx, rx) =
             tokio::sync::mpsc::channel::<Vec<Result<ExportRow, StoreError>>>(CHANNEL_CHUNKS);
-        let (pool, workspace_id, chunk) = (self.pool.clone(), workspace.id, self.export_chunk);
-        let mut left = options.limit;
+        let reader = Arc::new(Reader {
+            sql: select,
+            pool: self.pool.clone(),
+            matching,
+            workspace: workspace.id,
+        });
+        let plan = Plan {
+            at: Some(Resume::Values(None)),
+            left: options.limit,
+        };
+        let chunk = self.export_chunk;
+        // Where each chunk ends is found first (from the sort index), so that
+        // chunks can be read side by side and still arrive in order.
+        let parts = futures::stream::unfold(
+            (plan, reader.clone()),
+            move |(mut plan, reader)| async move {
+                let part = plan.next(&reader, chunk).await;
+                part.map(|part| (part, (plan, reader)))
+            },
+        );
+        let chunks = parts
+            .map(move |part| {
+                let reader = reader.clone();
+                async move { reader.read(part?).await }
+            })
+            .buffered(PARALLEL_READS);
         tokio::spawn(async move {
-            let mut resume = Resume::Values(None);
-            while left > 0 {
-                let want = left.min(chunk);
-                let read = select
-                    .read(&pool, &matching, workspace_id, resume, want)
-                    .await;
-                let rows = match read {
-                    Ok(rows) => rows,
-                    Err(err) => {
-                        let _ = tx.send(vec![Err(err)]).await;
-                        return;
-                    }
+            let mut chunks = std::pin::pin!(chunks);
+            while let Some(read) = chunks.next().await {
+                let batch = match read {
+                    Ok(rows) => rows.into_iter().map(|r| Ok(ExportRow::from(r))).collect(),
+                    Err(err) => vec![Err(err)],
                 };
-                let got = rows.len() as u64;
-                left -= got.min(left);
-                resume = match (rows.last(), resume) {
-                    (Some(last), Resume::Values(_)) => {
-                        Resume::Values(Some((last.0.unwrap_or_default(), last.1)))
-                    }
-                    (Some(last), Resume::Missing(_)) => Resume::Missing(Some(last.1)),
-                    (None, _) => resume,
-                };
-                if !rows.is_empty() {
-                    let batch = rows.into_iter().map(|r| Ok(ExportRow::from(r))).collect();
-                    // The receiver is gone when the download was cancelled: stop reading.
-                    if tx.send(batch).await.is_err() {
-                        return;
-                    }
-                }
-                if got < want {
-                    match resume {
-                        Resume::Values(_) if select.nullable => resume = Resume::Missing(None),
-                        _ => return,
-                    }
+                // The receiver is gone when the download was cancelled: stop reading.
+                if tx.send(batch).await.is_err() {
+                    return;
                 }
             }
         });
@@ -263,29 +330,40 @@ impl Chunks {
             aggregate,
         }
     }
+}
 
-    /// Up to `want` contacts from `resume` on, in the export's order.
-    async fn read(
+/// Reads one export's chunks; shared by the readers running side by side.
+struct Reader {
+    sql: Chunks,
+    pool: sqlx::AnyPool,
+    matching: super::contacts::Matching,
+    workspace: app::domain::WorkspaceId,
+}
+
+impl Reader {
+    /// The matching contacts after `after`, through `through`, in order.
+    fn push_range(
         &self,
-        pool: &sqlx::AnyPool,
-        matching: &super::contacts::Matching,
-        workspace: app::domain::WorkspaceId,
-        resume: Resume,
-        want: u64,
-    ) -> Result<Vec<ChunkRow>, StoreError> {
-        let column = self.column;
-        let mut q = QueryBuilder::<Any>::new(format!(
-            "SELECT {} FROM (SELECT {} FROM contacts",
-            self.aggregate, self.row
-        ));
-        matching.push_where(&mut q, workspace, false)?;
-        match resume {
+        q: &mut QueryBuilder<'_, Any>,
+        after: Resume,
+        through: Option<Resume>,
+    ) -> Result<(), StoreError> {
+        let column = self.sql.column;
+        self.matching.push_where(q, self.workspace, false)?;
+        match after {
             Resume::Values(from) => {
-                if self.nullable {
+                if self.sql.nullable {
                     q.push(format!(" AND {column} IS NOT NULL"));
                 }
                 if let Some((value, id)) = from {
                     q.push(format!(" AND ({column}, id) < ("))
+                        .push_bind(value)
+                        .push(", ")
+                        .push_bind(id)
+                        .push(")");
+                }
+                if let Some(Resume::Values(Some((value, id)))) = through {
+                    q.push(format!(" AND ({column}, id) >= ("))
                         .push_bind(value)
                         .push(", ")
                         .push_bind(id)
@@ -298,13 +376,64 @@ impl Chunks {
                 if let Some(id) = from {
                     q.push(" AND id < ").push_bind(id);
                 }
+                if let Some(Resume::Missing(Some(id))) = through {
+                    q.push(" AND id >= ").push_bind(id);
+                }
                 q.push(" ORDER BY id DESC");
             }
         }
-        q.push(" LIMIT ").push_bind(want as i64).push(") chunk");
-        let row = finish(&mut q, self.backend)
+        Ok(())
+    }
+
+    /// The place of the `n`th contact after `after`, if there are that many.
+    async fn nth(&self, after: Resume, n: u64) -> Result<Option<Resume>, StoreError> {
+        let mut q =
+            QueryBuilder::<Any>::new(format!("SELECT {}, id FROM contacts", self.sql.column));
+        self.push_range(&mut q, after, None)?;
+        q.push(" LIMIT 1 OFFSET ").push_bind(n as i64 - 1);
+        let row = finish(&mut q, self.sql.backend)
             .build()
-            .fetch_one(pool)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let value: Option<i64> = row.try_get(0).map_err(store_error)?;
+        let id: i64 = row.try_get(1).map_err(store_error)?;
+        Ok(Some(match after {
+            Resume::Values(_) => Resume::Values(Some((value.unwrap_or_default(), id))),
+            Resume::Missing(_) => Resume::Missing(Some(id)),
+        }))
+    }
+
+    /// How many contacts follow `after` to the end of its phase, up to `most`.
+    async fn count(&self, after: Resume, most: u64) -> Result<u64, StoreError> {
+        let mut q = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM (SELECT id FROM contacts");
+        self.push_range(&mut q, after, None)?;
+        q.push(" LIMIT ").push_bind(most as i64).push(") tail");
+        let row = finish(&mut q, self.sql.backend)
+            .build()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        let n: i64 = row.try_get(0).map_err(store_error)?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// One chunk's contacts, in the export's order.
+    async fn read(&self, part: Part) -> Result<Vec<ChunkRow>, StoreError> {
+        let mut q = QueryBuilder::<Any>::new(format!(
+            "SELECT {} FROM (SELECT {} FROM contacts",
+            self.sql.aggregate, self.sql.row
+        ));
+        self.push_range(&mut q, part.after, part.through)?;
+        q.push(" LIMIT ")
+            .push_bind(part.want as i64)
+            .push(") chunk");
+        let row = finish(&mut q, self.sql.backend)
+            .build()
+            .fetch_one(&self.pool)
             .await
             .map_err(store_error)?;
         let json: Option<String> = row.try_get(0).map_err(store_error)?;
