@@ -254,6 +254,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             inline_count_max,
         } => {
             let pool = db::connect(&url).await?;
+            db::merge_search_in_background(&pool);
             if demo {
                 seed_demo(&pool).await?;
             }

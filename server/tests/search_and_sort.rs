@@ -733,3 +733,51 @@ async fn a_remembered_total_follows_every_change_to_the_contacts() {
         .unwrap();
     assert_eq!(search(&app, "ann").await.1, 11);
 }
+
+/// Saves leave merging the search indexes to a task of the server's (inside
+/// a save it cost 20–60 ms now and then): once it ran, the indexes are
+/// smaller, and search finds the contacts' new text and not their old.
+#[tokio::test]
+async fn search_indexes_are_merged_between_requests_and_still_find_edited_contacts() {
+    if common::postgres_server().is_some() {
+        return; // PostgreSQL's search indexes need no merging.
+    }
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let email = format!("p{i}@old.example");
+        ids.push(contact(&app.pool, ws, &format!("Person {i}"), Some(&email), None, i).await);
+    }
+    // Each write is a transaction, and so a segment in both indexes.
+    for (i, id) in ids.iter().enumerate() {
+        sqlx::query("UPDATE contacts SET email = $1, email_fold = $1 WHERE id = $2")
+            .bind(format!("p{i}@new.example"))
+            .bind(id)
+            .execute(&app.pool)
+            .await
+            .expect("update");
+    }
+    let pages = || async {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM contact_search_data) \
+                  + (SELECT COUNT(*) FROM contact_search_short_data)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .expect("index pages");
+        n
+    };
+    let unmerged = pages().await;
+    server::db::merge_search_in_background(&app.pool);
+    tokio::time::sleep(server::db::SEARCH_MERGE_EVERY * 8).await;
+    let merged = pages().await;
+    assert!(
+        merged < unmerged,
+        "the indexes were not merged: {merged} pages, {unmerged} before"
+    );
+    let (_, total) = list(&app, "new.example", newest(), 1).await;
+    assert_eq!(total, 20);
+    let (_, total) = list(&app, "old.example", newest(), 1).await;
+    assert_eq!(total, 0);
+}

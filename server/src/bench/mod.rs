@@ -181,6 +181,8 @@ pub async fn run(opts: &BenchOptions) -> Result<String, DbError> {
             .execute(&pool)
             .await?;
     }
+    // As the server does: the search indexes are merged between requests.
+    db::merge_search_in_background(&pool);
     let app_pool = pool.clone();
     // Counts are measured, not remembered: the count cache is off here, and
     // measured on its own below.

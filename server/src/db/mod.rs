@@ -54,6 +54,42 @@ pub async fn connect(url: &str) -> Result<AnyPool, DbError> {
     Ok(pool)
 }
 
+/// How often the server merges the search indexes' segments.
+pub const SEARCH_MERGE_EVERY: Duration = Duration::from_millis(250);
+
+/// Pages of each search index merged per round: a short write, so a save
+/// that arrives meanwhile waits little.
+const SEARCH_MERGE_PAGES: i64 = 200;
+
+/// Merges the SQLite search indexes' segments from a task of its own, as FTS5
+/// would inside the writes (a migration turned that off): each save adds a
+/// segment to both indexes, and a positive 'merge' only works once a level
+/// holds several. Nothing to do on PostgreSQL.
+pub fn merge_search_in_background(pool: &AnyPool) {
+    if Backend::of(pool) != Backend::Sqlite {
+        return;
+    }
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(SEARCH_MERGE_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            for index in ["contact_search", "contact_search_short"] {
+                let merge = format!(
+                    "INSERT INTO {index} ({index}, rank) VALUES ('merge', {SEARCH_MERGE_PAGES})"
+                );
+                if let Err(err) = sqlx::query(&merge).execute(&pool).await {
+                    tracing::warn!(%err, index, "merging the search index");
+                }
+            }
+        }
+    });
+}
+
 /// Opens the database without migrating.
 pub async fn open(url: &str, max_connections: u32) -> Result<AnyPool, DbError> {
     static DRIVERS: Once = Once::new();
