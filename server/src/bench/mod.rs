@@ -664,7 +664,7 @@ async fn writes(
     opts: &BenchOptions,
 ) -> Result<Vec<String>, DbError> {
     let iterations = opts.iterations;
-    use app::contacts::{bulk_delete::DeleteContacts, inline_edit::SaveContact, live::LiveCheck};
+    use app::contacts::{bulk_delete::DeleteContacts, live::LiveCheck};
     use leptos::server_fn::ServerFn;
     let fail = |what: &str, status: u16| {
         DbError::Query(sqlx::Error::Protocol(format!("{what} answered {status}")))
@@ -681,22 +681,9 @@ async fn writes(
         0
     };
     for i in 0..saves {
-        let (id, email): (i64, Option<String>) = sqlx::query_as(
-            "SELECT id, email FROM contacts WHERE id >= (SELECT MAX(id) FROM contacts) * $1 / $2 ORDER BY id LIMIT 1",
-        )
-        .bind(i as i64 * 7919 % saves as i64)
-        .bind(saves as i64)
-        .fetch_one(pool)
-        .await?;
-        let body = serde_json::json!({
-            "id": id,
-            "version": 0,
-            "changes": [{ "field": { "kind": "email" }, "expected": email, "value": format!("bench.{i}@example.com") }],
-        });
-        let (ms, status, bytes) = post(app, SaveContact::PATH, body.to_string()).await;
-        if status != 200 {
-            return Err(fail("an inline save", status));
-        }
+        let (id, email, _) = spread_contact(pool, i, saves).await?;
+        let change = serde_json::json!({ "field": { "kind": "email" }, "expected": email, "value": format!("bench.{i}@example.com") });
+        let (ms, bytes) = timed_save(app, id, change, "an inline save").await?;
         samples.push(ms);
         size = bytes;
     }
@@ -707,23 +694,9 @@ async fn writes(
         // the difference is what rewriting the contact's search terms costs.
         let mut samples = Vec::new();
         for i in 0..saves {
-            let (id, opt): (i64, i64) = sqlx::query_as(
-                "SELECT id, CAST(CASE WHEN campaign_opt_in THEN 1 ELSE 0 END AS BIGINT) FROM contacts \
-                 WHERE id >= (SELECT MAX(id) FROM contacts) * $1 / $2 ORDER BY id LIMIT 1",
-            )
-            .bind(i as i64 * 7919 % saves as i64)
-            .bind(saves as i64)
-            .fetch_one(pool)
-            .await?;
-            let body = serde_json::json!({
-                "id": id,
-                "version": 0,
-                "changes": [{ "field": { "kind": "campaign_opt_in" }, "expected": (opt != 0).to_string(), "value": (opt == 0).to_string() }],
-            });
-            let (ms, status, bytes) = post(app, SaveContact::PATH, body.to_string()).await;
-            if status != 200 {
-                return Err(fail("an opt-in save", status));
-            }
+            let (id, _, opt) = spread_contact(pool, i, saves).await?;
+            let change = serde_json::json!({ "field": { "kind": "campaign_opt_in" }, "expected": opt.to_string(), "value": (!opt).to_string() });
+            let (ms, bytes) = timed_save(app, id, change, "an opt-in save").await?;
             samples.push(ms);
             size = bytes;
         }
@@ -765,6 +738,43 @@ async fn writes(
         bytes,
     ));
     Ok(lines)
+}
+
+/// The contact the `i`th of `n` saves edits (spread over the table): its id,
+/// email and opt-in.
+async fn spread_contact(
+    pool: &sqlx::AnyPool,
+    i: usize,
+    n: usize,
+) -> Result<(i64, Option<String>, bool), DbError> {
+    let (id, email, opt): (i64, Option<String>, i64) = sqlx::query_as(
+        "SELECT id, email, CAST(CASE WHEN campaign_opt_in THEN 1 ELSE 0 END AS BIGINT) FROM contacts \
+         WHERE id >= (SELECT MAX(id) FROM contacts) * $1 / $2 ORDER BY id LIMIT 1",
+    )
+    .bind(i as i64 * 7919 % n as i64)
+    .bind(n as i64)
+    .fetch_one(pool)
+    .await?;
+    Ok((id, email, opt != 0))
+}
+
+/// One inline save of one change: its time and response size.
+async fn timed_save(
+    app: &axum::Router,
+    id: i64,
+    change: serde_json::Value,
+    what: &str,
+) -> Result<(f64, usize), DbError> {
+    use app::contacts::inline_edit::SaveContact;
+    use leptos::server_fn::ServerFn;
+    let body = serde_json::json!({ "id": id, "version": 0, "changes": [change] });
+    let (ms, status, bytes) = post(app, SaveContact::PATH, body.to_string()).await;
+    if status != 200 {
+        return Err(DbError::Query(sqlx::Error::Protocol(format!(
+            "{what} answered {status}"
+        ))));
+    }
+    Ok((ms, bytes))
 }
 
 /// The URL of the table sorted by the seed's "lifetime value" number field.
