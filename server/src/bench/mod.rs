@@ -666,9 +666,6 @@ async fn writes(
     let iterations = opts.iterations;
     use app::contacts::{bulk_delete::DeleteContacts, live::LiveCheck};
     use leptos::server_fn::ServerFn;
-    let fail = |what: &str, status: u16| {
-        DbError::Query(sqlx::Error::Protocol(format!("{what} answered {status}")))
-    };
     let mut lines = Vec::new();
 
     // Inline saves of the email of contacts spread over the table, each against
@@ -706,7 +703,7 @@ async fn writes(
         for _ in 0..iterations * 5 {
             let (ms, status, bytes) = post(app, LiveCheck::PATH, "{}".into()).await;
             if status != 200 {
-                return Err(fail("a live check", status));
+                return Err(answered("a live check", status));
             }
             samples.push(ms);
             size = bytes;
@@ -730,7 +727,7 @@ async fn writes(
     let body = serde_json::json!({ "target": { "Ids": ids } });
     let (ms, status, bytes) = post(app, DeleteContacts::PATH, body.to_string()).await;
     if status != 200 {
-        return Err(fail("the bulk delete", status));
+        return Err(answered("the bulk delete", status));
     }
     lines.push(row(
         &format!("delete {} contacts (one run)", ids.len()),
@@ -770,11 +767,14 @@ async fn timed_save(
     let body = serde_json::json!({ "id": id, "version": 0, "changes": [change] });
     let (ms, status, bytes) = post(app, SaveContact::PATH, body.to_string()).await;
     if status != 200 {
-        return Err(DbError::Query(sqlx::Error::Protocol(format!(
-            "{what} answered {status}"
-        ))));
+        return Err(answered(what, status));
     }
     Ok((ms, bytes))
+}
+
+/// A request of the benchmark's that was refused.
+fn answered(what: &str, status: u16) -> DbError {
+    DbError::Query(sqlx::Error::Protocol(format!("{what} answered {status}")))
 }
 
 /// The URL of the table sorted by the seed's "lifetime value" number field.

@@ -30,7 +30,7 @@ const CHANNEL_CHUNKS: usize = 2;
 const PARALLEL_READS: usize = 2;
 
 /// One contact of a chunk, as the chunk's JSON array holds it: the sort value
-/// and id first (to resume after the chunk), then what the file shows.
+/// and id first (to put the chunk in order), then what the file shows.
 #[derive(Deserialize)]
 struct ChunkRow(
     Option<i64>,

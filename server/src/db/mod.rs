@@ -69,6 +69,9 @@ pub fn merge_search_in_background(pool: &AnyPool) {
     if Backend::of(pool) != Backend::Sqlite {
         return;
     }
+    let merges = ["contact_search", "contact_search_short"].map(|index| {
+        format!("INSERT INTO {index} ({index}, rank) VALUES ('merge', {SEARCH_MERGE_PAGES})")
+    });
     let pool = pool.clone();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SEARCH_MERGE_EVERY);
@@ -78,12 +81,9 @@ pub fn merge_search_in_background(pool: &AnyPool) {
             if pool.is_closed() {
                 return;
             }
-            for index in ["contact_search", "contact_search_short"] {
-                let merge = format!(
-                    "INSERT INTO {index} ({index}, rank) VALUES ('merge', {SEARCH_MERGE_PAGES})"
-                );
-                if let Err(err) = sqlx::query(&merge).execute(&pool).await {
-                    tracing::warn!(%err, index, "merging the search index");
+            for merge in &merges {
+                if let Err(err) = sqlx::query(merge).execute(&pool).await {
+                    tracing::warn!(%err, merge, "merging a search index");
                 }
             }
         }
