@@ -153,39 +153,44 @@ impl Columns {
         header
     }
 
-    /// One contact's cells, as text (before spreadsheet-safety). Borrowed
-    /// where the row holds the text already: the export writes a million rows.
-    pub fn cells<'a>(&self, row: &'a ExportRow) -> Vec<Cow<'a, str>> {
-        let value = |values: &'a [app::domain::FieldValue], def: &FieldDef| {
-            values
-                .iter()
-                .find(|v| v.field_id == def.id)
-                .map(|v| cell_value(def.field_type, &v.value))
-                .unwrap_or_default()
-        };
-        let mut cells = Vec::with_capacity(
-            6 + self.fields.len() + usize::from(self.labels) + self.conversation_fields.len(),
-        );
-        cells.extend([
-            Cow::Borrowed(row.name.as_str()),
-            Cow::Borrowed(row.email.as_deref().unwrap_or_default()),
-            Cow::Borrowed(row.phone.as_deref().unwrap_or_default()),
-            Cow::Owned(format::iso_time(row.created_at)),
-            row.last_interaction_at
-                .map_or(Cow::Borrowed(""), |at| Cow::Owned(format::iso_time(at))),
-            Cow::Borrowed(if row.campaign_opt_in { "yes" } else { "no" }),
-        ]);
-        cells.extend(self.fields.iter().map(|d| value(&row.fields, d)));
-        if self.labels {
-            cells.push(Cow::Owned(row.labels.join("; ")));
+    /// Writes one contact's record, each cell made spreadsheet-safe, straight
+    /// into the writer: the export writes a million rows, so no row gathers
+    /// its cells first.
+    pub fn write_row<W: std::io::Write>(
+        &self,
+        row: &ExportRow,
+        csv: &mut csv::Writer<W>,
+    ) -> csv::Result<()> {
+        let mut put = |cell: &str| csv.write_field(safe_cell(cell).as_bytes());
+        put(&row.name)?;
+        put(row.email.as_deref().unwrap_or_default())?;
+        put(row.phone.as_deref().unwrap_or_default())?;
+        put(&format::iso_time(row.created_at))?;
+        put(&row
+            .last_interaction_at
+            .map(format::iso_time)
+            .unwrap_or_default())?;
+        put(if row.campaign_opt_in { "yes" } else { "no" })?;
+        for def in &self.fields {
+            put(&value_of(&row.fields, def))?;
         }
-        cells.extend(
-            self.conversation_fields
-                .iter()
-                .map(|d| value(&row.conversation_fields, d)),
-        );
-        cells
+        if self.labels {
+            put(&row.labels.join("; "))?;
+        }
+        for def in &self.conversation_fields {
+            put(&value_of(&row.conversation_fields, def))?;
+        }
+        csv.write_record(None::<&[u8]>)
     }
+}
+
+/// A contact's value of `def` as a cell; empty when it has none.
+fn value_of<'a>(values: &'a [app::domain::FieldValue], def: &FieldDef) -> Cow<'a, str> {
+    values
+        .iter()
+        .find(|v| v.field_id == def.id)
+        .map(|v| cell_value(def.field_type, &v.value))
+        .unwrap_or_default()
 }
 
 /// A stored field value as a cell: multi-select options joined with "; ".
@@ -260,9 +265,7 @@ fn csv_stream(
         loop {
             match st.rows.next().await {
                 Some(Ok(row)) => {
-                    let cells = st.columns.cells(&row);
-                    let safe: Vec<_> = cells.iter().map(|c| safe_cell(c)).collect();
-                    if let Err(err) = st.csv.write_record(safe.iter().map(|c| c.as_bytes())) {
+                    if let Err(err) = st.columns.write_row(&row, &mut st.csv) {
                         tracing::error!(%err, "export: writing a row");
                         st.finished = true;
                         return Some((Err(std::io::Error::other("export failed")), st));

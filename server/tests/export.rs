@@ -332,3 +332,43 @@ async fn an_export_read_in_many_chunks_keeps_every_contact_once_in_order() {
         }
     }
 }
+
+/// Saves one custom field the way the table's cell does.
+async fn save_field(app: &TestApp, id: i64, field: i64, expected: Option<&str>, value: &str) {
+    use app::contacts::inline_edit::SaveContact;
+    use leptos::server_fn::ServerFn;
+    let version = common::version(&app.pool, id).await.unwrap();
+    let (status, body) = app
+        .call(
+            SaveContact::PATH,
+            serde_json::json!({ "id": id, "version": version, "changes": [
+                { "field": { "kind": "custom", "id": field }, "expected": expected, "value": value }
+            ] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn edited_and_cleared_field_values_show_in_the_next_export() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    let plan = field_def(&app.pool, ws, "plan", "select", &["Free", "Pro"]).await;
+    let company = field_def(&app.pool, ws, "company", "text", &[]).await;
+    let ann = contact(&app.pool, ws, "Ann", None, None, 1).await;
+    let fields = |body: String| records(&body)[1][6..].to_vec();
+
+    save_field(&app, ann, plan, None, "Pro").await;
+    save_field(&app, ann, company, None, "Acme GmbH").await;
+    assert_eq!(
+        fields(download(&app, "limit=10").await.2),
+        ["Pro", "Acme GmbH"]
+    );
+    // A change of case only: the folded value stays the same, the file's does not.
+    save_field(&app, ann, company, Some("Acme GmbH"), "ACME GmbH").await;
+    save_field(&app, ann, plan, Some("Pro"), "").await;
+    assert_eq!(
+        fields(download(&app, "limit=10").await.2),
+        ["", "ACME GmbH"]
+    );
+}
