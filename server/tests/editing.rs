@@ -4,7 +4,6 @@
 mod common;
 
 use app::contacts::details::GetContactDetails;
-use app::contacts::inline_edit::SaveContact;
 use app::contacts::live::LiveCheck;
 use common::{contact, field_def, spawn_app, version, TestApp};
 use leptos::server_fn::ServerFn;
@@ -13,14 +12,6 @@ use std::sync::Arc;
 
 fn change(field: Value, expected: Option<&str>, value: &str) -> Value {
     json!({ "field": field, "expected": expected, "value": value })
-}
-
-async fn save(app: &TestApp, id: i64, version: i64, changes: Vec<Value>) -> (u16, Value) {
-    app.call(
-        SaveContact::PATH,
-        json!({ "id": id, "version": version, "changes": changes }),
-    )
-    .await
 }
 
 async fn details(app: &TestApp, id: i64) -> Value {
@@ -98,7 +89,9 @@ async fn every_field_type_saves_its_canonical_value_and_reads_back() {
     ];
     let mut v = version(&app.pool, id).await.unwrap();
     for (field, typed, stored) in cases {
-        let (status, body) = save(&app, id, v, vec![change(field.clone(), None, typed)]).await;
+        let (status, body) = app
+            .save(id, v, vec![change(field.clone(), None, typed)])
+            .await;
         assert_eq!(status, 200, "{field} {body}");
         assert_eq!(body["version"], v + 1, "each save bumps the version");
         assert_eq!(body["values"][0][1], stored, "{field}");
@@ -113,26 +106,26 @@ async fn every_field_type_saves_its_canonical_value_and_reads_back() {
     assert_eq!(field_value(&c, date).as_deref(), Some("2024-02-29"));
 
     // The opt-in switch, and the editor's profile fields in one save.
-    let (status, body) = save(
-        &app,
-        id,
-        v,
-        vec![
-            change(json!({ "kind": "campaign_opt_in" }), Some("false"), "true"),
-            change(
-                json!({ "kind": "name" }),
-                Some("Ann Lee"),
-                "  Ann   Lee-Park ",
-            ),
-            change(
-                json!({ "kind": "avatar_url" }),
-                None,
-                "https://example.com/a.png",
-            ),
-            change(json!({ "kind": "custom", "id": select }), Some("Pro"), ""),
-        ],
-    )
-    .await;
+    let (status, body) = app
+        .save(
+            id,
+            v,
+            vec![
+                change(json!({ "kind": "campaign_opt_in" }), Some("false"), "true"),
+                change(
+                    json!({ "kind": "name" }),
+                    Some("Ann Lee"),
+                    "  Ann   Lee-Park ",
+                ),
+                change(
+                    json!({ "kind": "avatar_url" }),
+                    None,
+                    "https://example.com/a.png",
+                ),
+                change(json!({ "kind": "custom", "id": select }), Some("Pro"), ""),
+            ],
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let c = details(&app, id).await;
     assert_eq!(c["campaign_opt_in"], true);
@@ -195,7 +188,9 @@ async fn invalid_values_are_refused_next_to_their_field_and_nothing_is_saved() {
         ),
     ];
     for (field, typed, key) in cases {
-        let (status, body) = save(&app, id, v, vec![change(field.clone(), None, typed)]).await;
+        let (status, body) = app
+            .save(id, v, vec![change(field.clone(), None, typed)])
+            .await;
         assert_eq!(status, 422, "{field}: {body}");
         let err = &body["Invalid"];
         assert!(err["field"].as_str().unwrap().starts_with(key), "{body}");
@@ -205,16 +200,16 @@ async fn invalid_values_are_refused_next_to_their_field_and_nothing_is_saved() {
         }
     }
     // A valid change next to an invalid one is not saved either.
-    let (status, _) = save(
-        &app,
-        id,
-        v,
-        vec![
-            change(json!({ "kind": "name" }), Some("Ann"), "Anna"),
-            change(json!({ "kind": "email" }), Some("ann@example.com"), "nope"),
-        ],
-    )
-    .await;
+    let (status, _) = app
+        .save(
+            id,
+            v,
+            vec![
+                change(json!({ "kind": "name" }), Some("Ann"), "Anna"),
+                change(json!({ "kind": "email" }), Some("ann@example.com"), "nope"),
+            ],
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(version(&app.pool, id).await, Some(v), "nothing was written");
     let c = details(&app, id).await;
@@ -232,29 +227,29 @@ async fn a_stale_edit_of_the_same_field_is_a_conflict_showing_the_current_value(
     let seen = version(&app.pool, id).await.unwrap();
     let email = json!({ "kind": "email" });
 
-    let (status, _) = save(
-        &app,
-        id,
-        seen,
-        vec![change(
-            email.clone(),
-            Some("ann@old.example"),
-            "ann@first.example",
-        )],
-    )
-    .await;
+    let (status, _) = app
+        .save(
+            id,
+            seen,
+            vec![change(
+                email.clone(),
+                Some("ann@old.example"),
+                "ann@first.example",
+            )],
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, body) = save(
-        &app,
-        id,
-        seen,
-        vec![change(
-            email.clone(),
-            Some("ann@old.example"),
-            "ann@second.example",
-        )],
-    )
-    .await;
+    let (status, body) = app
+        .save(
+            id,
+            seen,
+            vec![change(
+                email.clone(),
+                Some("ann@old.example"),
+                "ann@second.example",
+            )],
+        )
+        .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["Conflict"]["field"], "email");
     assert_eq!(body["Conflict"]["current"], "ann@first.example");
@@ -269,17 +264,17 @@ async fn a_stale_edit_of_the_same_field_is_a_conflict_showing_the_current_value(
     );
 
     // Having seen the current value, the second person may replace it on purpose.
-    let (status, _) = save(
-        &app,
-        id,
-        seen,
-        vec![change(
-            email,
-            Some("ann@first.example"),
-            "ann@second.example",
-        )],
-    )
-    .await;
+    let (status, _) = app
+        .save(
+            id,
+            seen,
+            vec![change(
+                email,
+                Some("ann@first.example"),
+                "ann@second.example",
+            )],
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(details(&app, id).await["email"], "ann@second.example");
 }
@@ -290,24 +285,24 @@ async fn two_people_editing_different_fields_of_one_contact_both_keep_their_chan
     let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann", Some("ann@old.example"), None, 1).await;
     let seen = version(&app.pool, id).await.unwrap();
-    let (a, _) = save(
-        &app,
-        id,
-        seen,
-        vec![change(
-            json!({ "kind": "email" }),
-            Some("ann@old.example"),
-            "ann@new.example",
-        )],
-    )
-    .await;
-    let (b, _) = save(
-        &app,
-        id,
-        seen,
-        vec![change(json!({ "kind": "phone" }), None, "+44 20 7946 0958")],
-    )
-    .await;
+    let (a, _) = app
+        .save(
+            id,
+            seen,
+            vec![change(
+                json!({ "kind": "email" }),
+                Some("ann@old.example"),
+                "ann@new.example",
+            )],
+        )
+        .await;
+    let (b, _) = app
+        .save(
+            id,
+            seen,
+            vec![change(json!({ "kind": "phone" }), None, "+44 20 7946 0958")],
+        )
+        .await;
     assert_eq!((a, b), (200, 200));
     let c = details(&app, id).await;
     assert_eq!(
@@ -330,13 +325,13 @@ async fn editing_a_contact_deleted_meanwhile_says_so_and_never_recreates_it() {
         .await
         .unwrap();
     for target in [id, foreign] {
-        let (status, body) = save(
-            &app,
-            target,
-            1,
-            vec![change(json!({ "kind": "name" }), None, "Zed")],
-        )
-        .await;
+        let (status, body) = app
+            .save(
+                target,
+                1,
+                vec![change(json!({ "kind": "name" }), None, "Zed")],
+            )
+            .await;
         assert_eq!(status, 404, "{body}");
         assert!(body["NotFound"].is_string(), "{body}");
     }
@@ -370,8 +365,7 @@ async fn the_live_check_is_tiny_and_moves_only_when_something_changed() {
     };
     let before = check().await;
     assert_eq!(check().await, before, "nothing changed");
-    save(
-        &app,
+    app.save(
         id,
         1,
         vec![change(json!({ "kind": "email" }), None, "ann@example.com")],
@@ -420,13 +414,13 @@ async fn twenty_concurrent_editors_lose_no_update() {
                 )
             };
             tasks.push(tokio::spawn(async move {
-                let (status, body) = save(
-                    &app,
-                    id,
-                    seen_version,
-                    vec![change(field, expected.as_deref(), &value)],
-                )
-                .await;
+                let (status, body) = app
+                    .save(
+                        id,
+                        seen_version,
+                        vec![change(field, expected.as_deref(), &value)],
+                    )
+                    .await;
                 (editor, status, body, value)
             }));
         }
@@ -499,17 +493,17 @@ async fn fifty_concurrent_writers_for_thirty_seconds_never_see_a_locked_database
             let mut previous: Option<String> = None;
             while std::time::Instant::now() < deadline {
                 let value = format!("w{writer}.{saves}@example.com");
-                let (status, body) = save(
-                    &app,
-                    id,
-                    0,
-                    vec![change(
-                        json!({ "kind": "email" }),
-                        previous.as_deref(),
-                        &value,
-                    )],
-                )
-                .await;
+                let (status, body) = app
+                    .save(
+                        id,
+                        0,
+                        vec![change(
+                            json!({ "kind": "email" }),
+                            previous.as_deref(),
+                            &value,
+                        )],
+                    )
+                    .await;
                 assert_eq!(status, 200, "writer {writer}: {body}");
                 previous = Some(value);
                 saves += 1;

@@ -335,17 +335,9 @@ async fn an_export_read_in_many_chunks_keeps_every_contact_once_in_order() {
 
 /// Saves one custom field the way the table's cell does.
 async fn save_field(app: &TestApp, id: i64, field: i64, expected: Option<&str>, value: &str) {
-    use app::contacts::inline_edit::SaveContact;
-    use leptos::server_fn::ServerFn;
     let version = common::version(&app.pool, id).await.unwrap();
-    let (status, body) = app
-        .call(
-            SaveContact::PATH,
-            serde_json::json!({ "id": id, "version": version, "changes": [
-                { "field": { "kind": "custom", "id": field }, "expected": expected, "value": value }
-            ] }),
-        )
-        .await;
+    let change = serde_json::json!({ "field": { "kind": "custom", "id": field }, "expected": expected, "value": value });
+    let (status, body) = app.save(id, version, vec![change]).await;
     assert_eq!(status, 200, "{body}");
 }
 

@@ -5,7 +5,6 @@
 mod common;
 
 use app::accounts::sign_in::SignIn;
-use app::contacts::inline_edit::SaveContact;
 use app::contacts::segments::CreateSegment;
 use app::contacts::ListContacts;
 use common::{contact, spawn_app, version};
@@ -26,14 +25,8 @@ async fn text_with_a_nul_character_is_refused_near_its_field_and_nothing_is_save
     let ws = app.workspace("Acme").await;
     let id = contact(&app.pool, ws, "Ann", None, None, 1).await;
 
-    let (status, body) = app
-        .call(
-            SaveContact::PATH,
-            json!({ "id": id, "version": 1, "changes": [
-                { "field": { "kind": "name" }, "expected": "Ann", "value": "An\u{0}n" }
-            ] }),
-        )
-        .await;
+    let change = json!({ "field": { "kind": "name" }, "expected": "Ann", "value": "An\u{0}n" });
+    let (status, body) = app.save(id, 1, vec![change]).await;
     assert_eq!(status, 422, "{body}");
     let (field, message) = invalid(&body);
     assert_eq!(field, "name");

@@ -177,14 +177,9 @@ async fn short_searches_follow_edits_and_deletes() {
     contact(&app.pool, ws, "Bob Stone", None, None, 2).await;
     assert_eq!(search(&app, "le").await.0, ["Ann Lee"]);
     let version = common::version(&app.pool, id).await.unwrap();
-    let (status, body) = app
-        .call(
-            app::contacts::inline_edit::SaveContact::PATH,
-            json!({ "id": id, "version": version, "changes": [
-                { "field": { "kind": "name" }, "expected": "Ann Lee", "value": "Ðorđe Quix" }
-            ] }),
-        )
-        .await;
+    let change =
+        json!({ "field": { "kind": "name" }, "expected": "Ann Lee", "value": "Ðorđe Quix" });
+    let (status, body) = app.save(id, version, vec![change]).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(search(&app, "le").await.1, 0);
     assert_eq!(search(&app, "ðo").await.0, ["Ðorđe Quix"]);

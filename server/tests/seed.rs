@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::spawn_app;
+use common::{spawn_app, TestDb};
+use server::{db, seed};
 
 #[tokio::test]
 async fn seeding_twice_with_the_same_seed_gives_the_same_people() {
@@ -74,4 +75,61 @@ async fn seeding_adds_to_an_existing_workspace() {
             .await
             .unwrap();
     assert_eq!((n, stored), (25, 25));
+}
+
+/// The statistics rows SQLite's planner has for the contacts' indexes.
+async fn analyzed_indexes(pool: &sqlx::AnyPool) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT idx FROM sqlite_stat1 WHERE tbl = 'contacts' AND idx IS NOT NULL ORDER BY idx",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(idx,)| idx).collect()
+}
+
+#[tokio::test]
+async fn an_index_a_migration_adds_to_an_analyzed_database_is_analyzed_at_start() {
+    // SQLite's statistics only: PostgreSQL's autovacuum analyzes by itself.
+    let test_db = TestDb::sqlite();
+    let pool = db::connect(&test_db.url).await.unwrap();
+    let options = seed::SeedOptions {
+        contacts: 40,
+        seed: 7,
+        workspace: "Demo".into(),
+        progress: false,
+    };
+    seed::seed(&pool, &options).await.unwrap();
+    let complete = analyzed_indexes(&pool).await;
+    assert!(
+        complete.contains(&"contacts_export_by_created".to_string()),
+        "{complete:?}"
+    );
+    // As after a release whose migration created the index: no statistics for it.
+    sqlx::query("DELETE FROM sqlite_stat1 WHERE idx = 'contacts_export_by_created'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let pool = db::connect(&test_db.url).await.unwrap();
+    assert_eq!(analyzed_indexes(&pool).await, complete);
+}
+
+#[tokio::test]
+async fn a_database_never_analyzed_is_left_without_statistics() {
+    let test_db = TestDb::sqlite();
+    let pool = db::connect(&test_db.url).await.unwrap();
+    sqlx::query("INSERT INTO workspaces (name, created_at) VALUES ('Acme', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let pool = db::connect(&test_db.url).await.unwrap();
+    let stat: Option<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+    assert_eq!(stat, None);
 }

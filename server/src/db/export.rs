@@ -253,6 +253,8 @@ struct Chunks {
     /// The sort column.
     column: &'static str,
     nullable: bool,
+    /// The export's order, as the sort index has it.
+    order: String,
     /// `SELECT` list of one contact, its sort value and id first.
     row: String,
     /// The chunk's aggregate around `row`.
@@ -322,10 +324,17 @@ impl Chunks {
                 ""
             }
         );
+        // PostgreSQL's DESC puts NULL first, so its index is NULLS LAST; an
+        // order that does not say so sorted every remaining row for each chunk.
+        let nulls = match (nullable, backend) {
+            (true, Backend::Postgres) => " NULLS LAST",
+            _ => "",
+        };
         Chunks {
             backend,
             column,
             nullable,
+            order: format!("{column} DESC{nulls}, id DESC"),
             row,
             aggregate,
         }
@@ -369,7 +378,7 @@ impl Reader {
                         .push_bind(id)
                         .push(")");
                 }
-                q.push(format!(" ORDER BY {column} DESC, id DESC"));
+                q.push(format!(" ORDER BY {}", self.sql.order));
             }
             Resume::Missing(from) => {
                 q.push(format!(" AND {column} IS NULL"));
@@ -379,7 +388,12 @@ impl Reader {
                 if let Some(Resume::Missing(Some(id))) = through {
                     q.push(" AND id >= ").push_bind(id);
                 }
-                q.push(" ORDER BY id DESC");
+                // SQLite reads `IS NULL` as an equality, so the index is in id
+                // order; PostgreSQL does not and sorts unless given the index's order.
+                match self.sql.backend {
+                    Backend::Sqlite => q.push(" ORDER BY id DESC"),
+                    Backend::Postgres => q.push(format!(" ORDER BY {}", self.sql.order)),
+                };
             }
         }
         Ok(())

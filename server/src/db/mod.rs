@@ -151,8 +151,50 @@ fn sqlite_path(url: &str) -> &str {
 
 pub async fn migrate(pool: &AnyPool) -> Result<(), DbError> {
     match Backend::of(pool) {
-        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
+        Backend::Sqlite => {
+            sqlx::migrate!("../migrations/sqlite").run(pool).await?;
+            complete_statistics(pool).await?;
+        }
         Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+    }
+    Ok(())
+}
+
+/// Analyzes each table that has statistics but also an index without any,
+/// as a migration that adds an index leaves it. SQLite plans such an index
+/// from guesses against measured neighbours: at a million contacts that made
+/// the name order sort every contact (122 ms instead of 3). A database that
+/// was never analyzed (only the seed analyzes) is left as it is.
+async fn complete_statistics(pool: &AnyPool) -> Result<(), DbError> {
+    let analyzed: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            .fetch_optional(pool)
+            .await
+            .map_err(DbError::Query)?;
+    if analyzed.is_none() {
+        return Ok(());
+    }
+    let tables: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT m.tbl_name FROM sqlite_master m \
+         WHERE m.type = 'index' \
+         AND EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.tbl = m.tbl_name) \
+         AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.idx = m.name)",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(DbError::Query)?;
+    let mut conn = pool.acquire().await.map_err(DbError::Query)?;
+    for (table,) in tables {
+        tracing::info!(%table, "analyzing a table whose new indexes have no statistics");
+        // A sample of each index, as the seed takes: under a second at a million.
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await
+            .map_err(DbError::Query)?;
+        sqlx::query(&format!("ANALYZE \"{}\"", table.replace('"', "\"\"")))
+            .execute(&mut *conn)
+            .await
+            .map_err(DbError::Query)?;
     }
     Ok(())
 }

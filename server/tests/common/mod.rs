@@ -149,6 +149,21 @@ impl TestApp {
         (status, value)
     }
 
+    /// Saves `changes` to contact `id` at `version` through the page's one save.
+    pub async fn save(
+        &self,
+        id: i64,
+        version: i64,
+        changes: Vec<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        use leptos::server_fn::ServerFn;
+        self.call(
+            app::contacts::inline_edit::SaveContact::PATH,
+            serde_json::json!({ "id": id, "version": version, "changes": changes }),
+        )
+        .await
+    }
+
     /// Creates a workspace. The first workspace a test makes is the one its client
     /// is signed in to, as an admin (tests of other roles sign in themselves).
     pub async fn workspace(&self, name: &str) -> i64 {
