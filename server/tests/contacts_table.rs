@@ -429,6 +429,95 @@ async fn deep_pages_from_remembered_marks_stay_right_after_every_change() {
     }
 }
 
+/// Right after a change a deep page splits its walk at a mark found before the
+/// change: whether few rows or many came and went before that mark, in every
+/// order and under a filter, it lists what the plain query lists.
+#[tokio::test]
+async fn deep_pages_right_after_a_change_split_at_old_marks_and_stay_right() {
+    let app = common::spawn_app_with(|store| store.with_mark_every_later(1_000)).await;
+    let ws = app.workspace("Acme").await;
+    // 6,000 contacts; the first 4,800 have an interaction (with many ties).
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000) \
+         INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, \
+                               last_interaction_at, campaign_opt_in) \
+         SELECT $1, 'P' || (i % 89), 'p' || (i % 89), '#000', i % 17, i, \
+                CASE WHEN i <= 4800 THEN i % 300 ELSE NULL END, i % 2 FROM n",
+    )
+    .bind(ws)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let orders = [
+        (
+            "last_interaction",
+            true,
+            "last_interaction_at IS NULL, last_interaction_at DESC, id DESC",
+        ),
+        (
+            "last_interaction",
+            false,
+            "last_interaction_at IS NOT NULL, last_interaction_at ASC, id ASC",
+        ),
+        ("name", false, "lower(name) ASC, id ASC"),
+    ];
+    let opt_in = serde_json::json!({ "join": "all", "conditions": [
+        { "field": { "kind": "campaign_opt_in" }, "op": "is", "value": { "type": "bool", "value": true } },
+    ] });
+    let check = |round: &'static str| {
+        let app = &app;
+        let (orders, opt_in) = (&orders, &opt_in);
+        async move {
+            for (key, descending, order) in orders {
+                let sort = serde_json::json!({ "key": key, "descending": descending });
+                for page in [450, 481, 520, 601, 620] {
+                    let query = serde_json::json!({ "page": page, "q": "", "sort": sort });
+                    assert_eq!(
+                        listed_ids(app, query).await,
+                        ids_in_order(app, "TRUE", order, (page - 1) * 10, 10).await,
+                        "{round}: {key} descending={descending} page {page}"
+                    );
+                }
+                let query =
+                    serde_json::json!({ "page": 250, "q": "", "sort": sort, "filter": opt_in });
+                assert_eq!(
+                    listed_ids(app, query).await,
+                    ids_in_order(app, "campaign_opt_in = 1", order, 2_490, 10).await,
+                    "{round}, opted in: {key} descending={descending}"
+                );
+            }
+        }
+    };
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(300));
+    check("before any marks").await;
+    settle().await;
+    check("from the marks").await;
+    settle().await;
+    // A few rows before the halfway marks: the page is in what was read around it.
+    sqlx::query(
+        "INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, last_interaction_at, campaign_opt_in) \
+         VALUES ($1, 'Zed', 'zed', '#000', 5, 1, 9999, 1), ($1, 'Amy', 'amy', '#000', 6, 1, 9998, 0)",
+    )
+    .bind(ws)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    check("right after two new contacts").await;
+    settle().await;
+    // Many rows gone before them: the page is read after the count.
+    sqlx::query("DELETE FROM contacts WHERE id % 3 = 0 AND id < 4000")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    check("right after 1,333 deletes").await;
+    settle().await;
+    sqlx::query("UPDATE contacts SET last_interaction_at = NULL WHERE id BETWEEN 100 AND 400")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    check("right after 201 lose their interaction").await;
+}
+
 /// The server finds a list's marks after answering its first deep page: that
 /// page walks, the ones after it start from the marks, and all list the same
 /// rows as the plain query.

@@ -93,6 +93,14 @@ impl SqlStore {
         self
     }
 
+    /// Marks deep pages every `n` rows, found after answering as the server
+    /// does, so a deep page right after a change starts from the old marks.
+    pub fn with_mark_every_later(mut self, n: u64) -> Self {
+        self.mark_every = n;
+        self.marks_later = true;
+        self
+    }
+
     /// Reads exports `n` contacts per statement (tests cross many chunks).
     pub fn with_export_chunk(mut self, n: u64) -> Self {
         self.export_chunk = n.max(1);

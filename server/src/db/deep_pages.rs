@@ -7,7 +7,7 @@
 use super::contacts::{count_key, push_order_by, Matching, SqlStore};
 use super::store_error;
 use crate::db::{finish, Backend};
-use app::domain::{Sort, SortKey, Workspace};
+use app::domain::{Sort, SortKey, Workspace, WorkspaceId};
 use app::store::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{Any, QueryBuilder};
@@ -35,6 +35,30 @@ pub(super) struct Marks {
     lists: HashMap<String, Arc<Marked>>,
     /// Lists whose marks are being found after their page was answered.
     finding: HashSet<String>,
+    /// The marks last found for each list, whatever the change counter was:
+    /// where to split the walk of a deep page right after a change.
+    recent: HashMap<String, Arc<Marked>>,
+    /// The newest change counter a deep page has seen, by workspace: marks
+    /// being found for an older one are stale before they are done.
+    newest: HashMap<WorkspaceId, i64>,
+}
+
+impl Marks {
+    /// Remembers that `workspace` is at `change_seq` (or later).
+    fn saw(&mut self, workspace: &Workspace) {
+        let newest = self
+            .newest
+            .entry(workspace.id)
+            .or_insert(workspace.change_seq);
+        *newest = (*newest).max(workspace.change_seq);
+    }
+
+    /// Whether the workspace has changed since `workspace` was read.
+    fn outdated(&self, workspace: &Workspace) -> bool {
+        self.newest
+            .get(&workspace.id)
+            .is_some_and(|&newest| newest > workspace.change_seq)
+    }
 }
 
 /// The marks found so far for one list, in order.
@@ -109,6 +133,10 @@ enum Stretch<'a> {
     Nulls,
     /// Every row with a value.
     Values,
+    /// Rows up to the mark and the mark itself, among rows that have a value.
+    Through(&'a Mark),
+    /// Rows without a value up to the mark's id, and that id.
+    NullsThrough(i64),
 }
 
 /// The rows after `mark` (all rows without one) as index ranges, in list order.
@@ -124,21 +152,42 @@ fn stretches(column: Column, mark: Option<&Mark>) -> Vec<Stretch<'_>> {
     }
 }
 
+/// The rows up to `mark` and the mark itself as index ranges: how many rows
+/// the list holds through it is their count.
+fn stretches_through(column: Column, mark: &Mark) -> Vec<Stretch<'_>> {
+    match (&mark.key, column.nullable, column.descending) {
+        (Key::Time(None), _, true) => vec![Stretch::Values, Stretch::NullsThrough(mark.id)],
+        (Key::Time(None), _, false) => vec![Stretch::NullsThrough(mark.id)],
+        (_, true, false) => vec![Stretch::Nulls, Stretch::Through(mark)],
+        _ => vec![Stretch::Through(mark)],
+    }
+}
+
 fn push_stretch(q: &mut QueryBuilder<'_, Any>, column: Column, stretch: Stretch<'_>) {
-    let past = if column.descending { "<" } else { ">" };
+    let (past, through) = if column.descending {
+        ("<", ">=")
+    } else {
+        (">", "<=")
+    };
+    let beside_mark = |q: &mut QueryBuilder<'_, Any>, mark: &Mark, op: &str| {
+        // A row value compares like the order and seeks in the index.
+        q.push(format!(" AND ({}, id) {op} (", column.expr));
+        match &mark.key {
+            Key::Time(t) => q.push_bind(*t),
+            Key::Text(t) => q.push_bind(t.clone()),
+        };
+        q.push(", ").push_bind(mark.id).push(")");
+    };
     match stretch {
         Stretch::All => {}
-        Stretch::Beyond(mark) => {
-            // A row value compares like the order and seeks in the index.
-            q.push(format!(" AND ({}, id) {past} (", column.expr));
-            match &mark.key {
-                Key::Time(t) => q.push_bind(*t),
-                Key::Text(t) => q.push_bind(t.clone()),
-            };
-            q.push(", ").push_bind(mark.id).push(")");
-        }
+        Stretch::Beyond(mark) => beside_mark(q, mark, past),
+        Stretch::Through(mark) => beside_mark(q, mark, through),
         Stretch::NullsBeyond(id) => {
             q.push(format!(" AND {} IS NULL AND id {past} ", column.expr))
+                .push_bind(id);
+        }
+        Stretch::NullsThrough(id) => {
+            q.push(format!(" AND {} IS NULL AND id {through} ", column.expr))
                 .push_bind(id);
         }
         Stretch::Nulls => {
@@ -154,6 +203,15 @@ fn push_stretch(q: &mut QueryBuilder<'_, Any>, column: Column, stretch: Stretch<
 /// the clock's minute only when a condition moves with it.
 fn marks_key(workspace: &Workspace, matching: &Matching, sort: Sort) -> String {
     format!("{}|{:?}", count_key(workspace, matching, false), sort)
+}
+
+/// What the list's marks are remembered by whatever the change counter is.
+fn recent_key(workspace: &Workspace, matching: &Matching, sort: Sort) -> String {
+    let any_change = Workspace {
+        change_seq: -1,
+        ..workspace.clone()
+    };
+    marks_key(&any_change, matching, sort)
 }
 
 /// The list being paged: what matches, in which order.
@@ -191,49 +249,71 @@ impl SqlStore {
             column,
         };
         let key = marks_key(workspace, matching, sort);
-        let known = cache.lock().ok().and_then(|c| c.lists.get(&key).cloned());
+        let (known, recent) = cache
+            .lock()
+            .map(|mut c| {
+                c.saw(workspace);
+                let recent = c
+                    .recent
+                    .get(&recent_key(workspace, matching, sort))
+                    .cloned();
+                (c.lists.get(&key).cloned(), recent)
+            })
+            .unwrap_or_default();
         let known = known.unwrap_or_default();
         let marked = if known.marks.len() >= wanted || known.ended {
             known
         } else if self.marks_later {
-            // This page walks as before; its marks are found meanwhile, for
-            // the next deep page, so no page waits for them.
+            // This page does without; its marks are found after it, for the
+            // next deep page, so no page waits for them.
+            let ids = match recent {
+                Some(recent) => {
+                    self.page_from_old_marks(&list, &recent, offset, take)
+                        .await?
+                }
+                None => None,
+            };
             self.find_marks_later(&list, key, wanted);
-            return Ok(None);
+            return Ok(ids);
         } else {
-            self.find_marks(&list, key, wanted).await?
+            self.find_marks(&list, key, wanted, false).await?
         };
         // The list ends before the page starts.
         let Some(from) = marked.marks.get(wanted - 1) else {
             return Ok(Some(Vec::new()));
         };
         let skip = offset - wanted as u64 * every;
-        let ids = self
+        let rows = self
             .rows_after(&list, Some(from), skip, take, Want::Ids)
-            .await?
-            .into_iter()
-            .filter_map(|row| match row {
-                Row::Id(id) => Some(id),
-                Row::Mark(_) => None,
-            })
-            .collect();
-        Ok(Some(ids))
+            .await?;
+        Ok(Some(ids(rows)))
     }
 
     /// Finds the marks of a list up to the `wanted`-th (or its end), going on
-    /// from those already kept, and keeps them.
+    /// from those already kept, and keeps them. With `give_up`, it stops
+    /// without keeping them once a deep page has seen a newer change.
     async fn find_marks(
         &self,
         list: &List<'_>,
         key: String,
         wanted: usize,
+        give_up: bool,
     ) -> Result<Arc<Marked>, StoreError> {
         let cache = self.marks.as_ref().expect("marks are on");
         let known = cache.lock().ok().and_then(|c| c.lists.get(&key).cloned());
         let mut marks = known.map(|k| k.marks.clone()).unwrap_or_default();
         let every = self.mark_every.max(1);
         let mut ended = false;
+        // In Live mode a busy workspace changes every few seconds: a walk for
+        // an old counter would only take a core from the next page.
+        let outdated = || give_up && cache.lock().is_ok_and(|c| c.outdated(list.workspace));
         while marks.len() < wanted {
+            if outdated() {
+                return Ok(Arc::new(Marked {
+                    marks,
+                    ended: false,
+                }));
+            }
             let next = self
                 .rows_after(list, marks.last(), every - 1, 1, Want::Marks)
                 .await?;
@@ -247,10 +327,73 @@ impl SqlStore {
         if let Ok(mut c) = cache.lock() {
             if c.lists.len() >= MARKED_LISTS && !c.lists.contains_key(&key) {
                 c.lists.clear();
+                c.recent.clear();
             }
             c.lists.insert(key, marked.clone());
+            let recent = recent_key(list.workspace, list.matching, list.sort);
+            c.recent.insert(recent, marked.clone());
         }
         Ok(marked)
+    }
+
+    /// A deep page right after a change, from the marks found before it. A
+    /// mark from about halfway is where the walk splits: how many rows the
+    /// list now holds through the mark is counted while, side by side, the
+    /// rows after it are read around where the page was then. When fewer
+    /// than `slack` rows came or went before the mark, the page is in what
+    /// was read; otherwise it is read after the count. Both halves walk half
+    /// the rows, on two connections (SQLite answers each on its own thread).
+    async fn page_from_old_marks(
+        &self,
+        list: &List<'_>,
+        old: &Marked,
+        offset: u64,
+        take: u64,
+    ) -> Result<Option<Vec<i64>>, StoreError> {
+        let every = self.mark_every.max(1);
+        let half = usize::try_from(offset / 2 / every).unwrap_or(usize::MAX);
+        let Some(mark) = half.checked_sub(1).and_then(|i| old.marks.get(i)) else {
+            return Ok(None);
+        };
+        // Mark `half` was found `half * every` rows in, itself included.
+        let then = half as u64 * every;
+        let slack = (every / 4).clamp(1, 1_000);
+        let from = (offset - then).saturating_sub(slack);
+        let (through, around) = tokio::try_join!(
+            self.rows_through(list, mark),
+            self.rows_after(list, Some(mark), from, take + 2 * slack, Want::Ids),
+        )?;
+        let Some(skip) = offset.checked_sub(through) else {
+            return Ok(None);
+        };
+        let rows = if skip >= from && skip - from <= 2 * slack {
+            around
+                .into_iter()
+                .skip((skip - from) as usize)
+                .take(take as usize)
+                .collect()
+        } else {
+            self.rows_after(list, Some(mark), skip, take, Want::Ids)
+                .await?
+        };
+        Ok(Some(ids(rows)))
+    }
+
+    /// How many rows the list holds up to `mark`, the mark included.
+    async fn rows_through(&self, list: &List<'_>, mark: &Mark) -> Result<u64, StoreError> {
+        let mut total = 0;
+        for stretch in stretches_through(list.column, mark) {
+            let mut q = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM contacts");
+            list.matching.push_where(&mut q, list.workspace.id, false)?;
+            push_stretch(&mut q, list.column, stretch);
+            let (n,): (i64,) = finish(&mut q, self.backend)
+                .build_query_as()
+                .fetch_one(&self.pool)
+                .await
+                .map_err(store_error)?;
+            total += n.max(0) as u64;
+        }
+        Ok(total)
     }
 
     /// `find_marks` in a task of its own, once at a time per list.
@@ -275,7 +418,7 @@ impl SqlStore {
                 sort,
                 column,
             };
-            if let Err(err) = store.find_marks(&list, key.clone(), wanted).await {
+            if let Err(err) = store.find_marks(&list, key.clone(), wanted, true).await {
                 tracing::warn!(%err, "finding the marks of a deep page failed");
             }
             if let Ok(mut c) = cache.lock() {
@@ -397,6 +540,15 @@ enum Row {
     Mark(Mark),
 }
 
+fn ids(rows: Vec<Row>) -> Vec<i64> {
+    rows.into_iter()
+        .filter_map(|row| match row {
+            Row::Id(id) => Some(id),
+            Row::Mark(_) => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,6 +597,39 @@ mod tests {
             vec![Stretch::NullsBeyond(9), Stretch::Values]
         );
         assert_eq!(stretches(column(true, true), None), vec![Stretch::All]);
+    }
+
+    #[test]
+    fn rows_through_a_mark_are_the_rows_the_order_puts_before_it_and_the_mark() {
+        let value = Mark {
+            key: Key::Time(Some(5)),
+            id: 9,
+        };
+        let missing = Mark {
+            key: Key::Time(None),
+            id: 9,
+        };
+        // Descending, the rows without a value come last; ascending, first.
+        assert_eq!(
+            stretches_through(column(true, true), &value),
+            vec![Stretch::Through(&value)]
+        );
+        assert_eq!(
+            stretches_through(column(true, false), &value),
+            vec![Stretch::Nulls, Stretch::Through(&value)]
+        );
+        assert_eq!(
+            stretches_through(column(false, false), &value),
+            vec![Stretch::Through(&value)]
+        );
+        assert_eq!(
+            stretches_through(column(true, true), &missing),
+            vec![Stretch::Values, Stretch::NullsThrough(9)]
+        );
+        assert_eq!(
+            stretches_through(column(true, false), &missing),
+            vec![Stretch::NullsThrough(9)]
+        );
     }
 
     #[test]
