@@ -488,7 +488,7 @@ async fn deep_pages_right_after_a_change_split_at_old_marks_and_stay_right() {
             }
         }
     };
-    let settle = || tokio::time::sleep(std::time::Duration::from_millis(300));
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(600));
     check("before any marks").await;
     settle().await;
     check("from the marks").await;

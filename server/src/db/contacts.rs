@@ -1184,12 +1184,18 @@ impl ContactStore for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(store_error)?;
-        Ok(row.map(|(id, name, contact_count, change_seq)| Workspace {
+        let workspace = row.map(|(id, name, contact_count, change_seq)| Workspace {
             id,
             name,
             contact_count,
             change_seq,
-        }))
+        });
+        if let Some(workspace) = &workspace {
+            // Every request reads its workspace first: marks still being
+            // found for an older counter stop here, before its page starts.
+            self.saw_workspace(workspace);
+        }
+        Ok(workspace)
     }
 
     async fn contact_page(
