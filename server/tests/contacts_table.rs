@@ -344,6 +344,77 @@ async fn ids_in_order(
     .collect()
 }
 
+/// `count` contacts with many ties in every order; the first `interacted`
+/// have a last interaction, and every other one is opted in.
+async fn many_contacts(app: &common::TestApp, ws: i64, count: i64, interacted: i64) {
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < CAST($2 AS BIGINT)) \
+         INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, \
+                               last_interaction_at, campaign_opt_in) \
+         SELECT $1, 'P' || (i % 89), 'p' || (i % 89), '#000', i % 17, i, \
+                CASE WHEN i <= CAST($3 AS BIGINT) THEN i % 300 ELSE NULL END, i % 2 FROM n",
+    )
+    .bind(ws)
+    .bind(count)
+    .bind(interacted)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
+/// The last-interaction orders as the page sorts them and as plain SQL does.
+const LAST_INTERACTION_ORDERS: [(&str, bool, &str); 2] = [
+    (
+        "last_interaction",
+        true,
+        "last_interaction_at IS NULL, last_interaction_at DESC, id DESC",
+    ),
+    (
+        "last_interaction",
+        false,
+        "last_interaction_at IS NOT NULL, last_interaction_at ASC, id ASC",
+    ),
+];
+
+fn opted_in() -> serde_json::Value {
+    serde_json::json!({ "join": "all", "conditions": [
+        { "field": { "kind": "campaign_opt_in" }, "op": "is", "value": { "type": "bool", "value": true } },
+    ] })
+}
+
+/// Asserts that each page, in each order (the page's sort key, direction, and
+/// the same order in SQL), lists what the plain query lists; the
+/// `opted_in_pages` also under the opt-in filter.
+async fn deep_pages_match(
+    app: &common::TestApp,
+    orders: &[(&str, bool, &str)],
+    pages: &[u64],
+    opted_in_pages: &[u64],
+    round: &str,
+) {
+    let filter = opted_in();
+    for (key, descending, order) in orders {
+        let sort = serde_json::json!({ "key": key, "descending": descending });
+        for page in pages {
+            let query = serde_json::json!({ "page": page, "q": "", "sort": sort });
+            assert_eq!(
+                listed_ids(app, query).await,
+                ids_in_order(app, "TRUE", order, (page - 1) * 10, 10).await,
+                "{round}: {key} descending={descending} page {page}"
+            );
+        }
+        for page in opted_in_pages {
+            let query =
+                serde_json::json!({ "page": page, "q": "", "sort": sort, "filter": filter });
+            assert_eq!(
+                listed_ids(app, query).await,
+                ids_in_order(app, "campaign_opt_in = 1", order, (page - 1) * 10, 10).await,
+                "{round}, opted in: {key} descending={descending} page {page}"
+            );
+        }
+    }
+}
+
 /// Deep pages start from remembered marks (every thousandth row): across marks,
 /// across the step from contacts with an interaction to those without, past the
 /// end, under a filter, and after contacts are added, edited and deleted, they
@@ -352,61 +423,22 @@ async fn ids_in_order(
 async fn deep_pages_from_remembered_marks_stay_right_after_every_change() {
     let app = common::spawn_app_with(|store| store.with_mark_every(1_000)).await;
     let ws = app.workspace("Acme").await;
-    // 2,500 contacts; the first 2,005 have an interaction (with many ties).
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) \
-         INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, \
-                               last_interaction_at, campaign_opt_in) \
-         SELECT $1, 'P' || (i % 89), 'p' || (i % 89), '#000', i % 17, i, \
-                CASE WHEN i <= 2005 THEN i % 300 ELSE NULL END, i % 2 FROM n",
-    )
-    .bind(ws)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    many_contacts(&app, ws, 2_500, 2_005).await;
+    let [by_interaction, by_interaction_ascending] = LAST_INTERACTION_ORDERS;
     let orders = [
-        (
-            "last_interaction",
-            true,
-            "last_interaction_at IS NULL, last_interaction_at DESC, id DESC",
-        ),
-        (
-            "last_interaction",
-            false,
-            "last_interaction_at IS NOT NULL, last_interaction_at ASC, id ASC",
-        ),
+        by_interaction,
+        by_interaction_ascending,
         ("created_at", false, "created_at ASC, id ASC"),
         ("name", true, "lower(name) DESC, id DESC"),
     ];
-    let opt_in = serde_json::json!({ "join": "all", "conditions": [
-        { "field": { "kind": "campaign_opt_in" }, "op": "is", "value": { "type": "bool", "value": true } },
-    ] });
     let check = |round: &'static str| {
-        let app = &app;
-        let (orders, opt_in) = (&orders, &opt_in);
-        async move {
-            for (key, descending, order) in orders {
-                let sort = serde_json::json!({ "key": key, "descending": descending });
-                for page in [100, 101, 200, 201, 202, 251, 252] {
-                    let query = serde_json::json!({ "page": page, "q": "", "sort": sort });
-                    let offset = (page - 1) * 10;
-                    assert_eq!(
-                        listed_ids(app, query).await,
-                        ids_in_order(app, "TRUE", order, offset, 10).await,
-                        "{round}: {key} descending={descending} page {page}"
-                    );
-                }
-                for page in [101, 125, 126] {
-                    let query = serde_json::json!({ "page": page, "q": "", "sort": sort, "filter": opt_in });
-                    let offset = (page - 1) * 10;
-                    assert_eq!(
-                        listed_ids(app, query).await,
-                        ids_in_order(app, "campaign_opt_in = 1", order, offset, 10).await,
-                        "{round}, opted in: {key} descending={descending} page {page}"
-                    );
-                }
-            }
-        }
+        deep_pages_match(
+            &app,
+            &orders,
+            &[100, 101, 200, 201, 202, 251, 252],
+            &[101, 125, 126],
+            round,
+        )
     };
     check("as seeded").await;
     // New contacts at the top, one renamed, some deleted, one losing its interaction.
@@ -436,86 +468,45 @@ async fn deep_pages_from_remembered_marks_stay_right_after_every_change() {
 async fn deep_pages_right_after_a_change_split_at_old_marks_and_stay_right() {
     let app = common::spawn_app_with(|store| store.with_mark_every_later(1_000)).await;
     let ws = app.workspace("Acme").await;
-    // 6,000 contacts; the first 4,800 have an interaction (with many ties).
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000) \
-         INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, \
-                               last_interaction_at, campaign_opt_in) \
-         SELECT $1, 'P' || (i % 89), 'p' || (i % 89), '#000', i % 17, i, \
-                CASE WHEN i <= 4800 THEN i % 300 ELSE NULL END, i % 2 FROM n",
-    )
-    .bind(ws)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    many_contacts(&app, ws, 6_000, 4_800).await;
+    let [by_interaction, by_interaction_ascending] = LAST_INTERACTION_ORDERS;
     let orders = [
-        (
-            "last_interaction",
-            true,
-            "last_interaction_at IS NULL, last_interaction_at DESC, id DESC",
-        ),
-        (
-            "last_interaction",
-            false,
-            "last_interaction_at IS NOT NULL, last_interaction_at ASC, id ASC",
-        ),
+        by_interaction,
+        by_interaction_ascending,
         ("name", false, "lower(name) ASC, id ASC"),
     ];
-    let opt_in = serde_json::json!({ "join": "all", "conditions": [
-        { "field": { "kind": "campaign_opt_in" }, "op": "is", "value": { "type": "bool", "value": true } },
-    ] });
     let check = |round: &'static str| {
-        let app = &app;
-        let (orders, opt_in) = (&orders, &opt_in);
-        async move {
-            for (key, descending, order) in orders {
-                let sort = serde_json::json!({ "key": key, "descending": descending });
-                for page in [450, 481, 520, 601, 620] {
-                    let query = serde_json::json!({ "page": page, "q": "", "sort": sort });
-                    assert_eq!(
-                        listed_ids(app, query).await,
-                        ids_in_order(app, "TRUE", order, (page - 1) * 10, 10).await,
-                        "{round}: {key} descending={descending} page {page}"
-                    );
-                }
-                let query =
-                    serde_json::json!({ "page": 250, "q": "", "sort": sort, "filter": opt_in });
-                assert_eq!(
-                    listed_ids(app, query).await,
-                    ids_in_order(app, "campaign_opt_in = 1", order, 2_490, 10).await,
-                    "{round}, opted in: {key} descending={descending}"
-                );
-            }
-        }
+        deep_pages_match(&app, &orders, &[450, 481, 520, 601, 620], &[250], round)
     };
     let settle = || tokio::time::sleep(std::time::Duration::from_millis(600));
     check("before any marks").await;
     settle().await;
     check("from the marks").await;
     settle().await;
-    // A few rows before the halfway marks: the page is in what was read around it.
-    sqlx::query(
-        "INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, last_interaction_at, campaign_opt_in) \
-         VALUES ($1, 'Zed', 'zed', '#000', 5, 1, 9999, 1), ($1, 'Amy', 'amy', '#000', 6, 1, 9998, 0)",
-    )
-    .bind(ws)
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    check("right after two new contacts").await;
-    settle().await;
-    // Many rows gone before them: the page is read after the count.
-    sqlx::query("DELETE FROM contacts WHERE id % 3 = 0 AND id < 4000")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    check("right after 1,333 deletes").await;
-    settle().await;
-    sqlx::query("UPDATE contacts SET last_interaction_at = NULL WHERE id BETWEEN 100 AND 400")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    check("right after 201 lose their interaction").await;
+    let changes = [
+        // A few rows before the halfway marks: the page is in what was read around it.
+        (
+            format!(
+                "INSERT INTO contacts (workspace_id, name, name_fold, avatar_color, created_at, updated_at, last_interaction_at, campaign_opt_in) \
+                 VALUES ({ws}, 'Zed', 'zed', '#000', 5, 1, 9999, 1), ({ws}, 'Amy', 'amy', '#000', 6, 1, 9998, 0)"
+            ),
+            "right after two new contacts",
+        ),
+        // Many rows gone before them: the page is read after the count.
+        (
+            "DELETE FROM contacts WHERE id % 3 = 0 AND id < 4000".to_string(),
+            "right after 1,333 deletes",
+        ),
+        (
+            "UPDATE contacts SET last_interaction_at = NULL WHERE id BETWEEN 100 AND 400".to_string(),
+            "right after 201 lose their interaction",
+        ),
+    ];
+    for (statement, round) in changes {
+        sqlx::query(&statement).execute(&app.pool).await.unwrap();
+        check(round).await;
+        settle().await;
+    }
 }
 
 /// The server finds a list's marks after answering its first deep page: that
