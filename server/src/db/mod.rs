@@ -169,8 +169,7 @@ async fn complete_statistics(pool: &AnyPool) -> Result<(), DbError> {
     let analyzed: Option<(i64,)> =
         sqlx::query_as("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
             .fetch_optional(pool)
-            .await
-            .map_err(DbError::Query)?;
+            .await?;
     if analyzed.is_none() {
         return Ok(());
     }
@@ -181,20 +180,20 @@ async fn complete_statistics(pool: &AnyPool) -> Result<(), DbError> {
          AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.idx = m.name)",
     )
     .fetch_all(pool)
-    .await
-    .map_err(DbError::Query)?;
-    let mut conn = pool.acquire().await.map_err(DbError::Query)?;
+    .await?;
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let mut conn = pool.acquire().await?;
+    // A sample of each index, as the seed takes: under a second at a million.
+    sqlx::query("PRAGMA analysis_limit = 1000")
+        .execute(&mut *conn)
+        .await?;
     for (table,) in tables {
         tracing::info!(%table, "analyzing a table whose new indexes have no statistics");
-        // A sample of each index, as the seed takes: under a second at a million.
-        sqlx::query("PRAGMA analysis_limit = 1000")
-            .execute(&mut *conn)
-            .await
-            .map_err(DbError::Query)?;
         sqlx::query(&format!("ANALYZE \"{}\"", table.replace('"', "\"\"")))
             .execute(&mut *conn)
-            .await
-            .map_err(DbError::Query)?;
+            .await?;
     }
     Ok(())
 }
