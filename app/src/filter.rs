@@ -555,7 +555,7 @@ fn value_matches(kind: Kind, c: &Condition, value: Option<&str>, now: i64) -> bo
         },
         Kind::MultiSelect => {
             let set: Vec<String> = value
-                .and_then(|v| serde_json::from_str(v).ok())
+                .and_then(|v| crate::json::from_str(v).ok())
                 .unwrap_or_default();
             let items = match &c.value {
                 Value::List(items) => items.as_slice(),

@@ -97,7 +97,7 @@ pub fn initials(name: &str) -> String {
 /// A stored field value as a person reads it.
 pub fn field_value(field_type: FieldType, raw: &str) -> String {
     match field_type {
-        FieldType::MultiSelect => serde_json::from_str::<Vec<String>>(raw)
+        FieldType::MultiSelect => crate::json::from_str::<Vec<String>>(raw)
             .map(|items| items.join(", "))
             .unwrap_or_else(|_| raw.to_string()),
         FieldType::Number => raw

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod filter;
 pub mod format;
+pub mod json;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod store;

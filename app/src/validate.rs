@@ -222,7 +222,7 @@ pub fn select(raw: &str, options: &[String]) -> Result<String, Problem> {
 /// Options of a multi-select, as a JSON array in the field's option order.
 /// The input is a JSON array of option texts.
 pub fn multi_select(raw: &str, options: &[String]) -> Result<String, Problem> {
-    let chosen: Vec<String> = serde_json::from_str(raw.trim())
+    let chosen: Vec<String> = crate::json::from_str(raw.trim())
         .map_err(|_| "Choose options from the list.".to_string())?;
     if let Some(unknown) = chosen.iter().find(|c| !options.contains(c)) {
         return Err(format!("“{unknown}” is not one of this field's options."));

@@ -196,7 +196,7 @@ pub fn SignInPage() -> impl IntoView {
         })
     };
     let pending = action.pending();
-    let first_run = Resource::new(|| (), |_| first_run());
+    let first_run = crate::json::resource(|| (), |_| first_run());
     let hint = move || {
         Suspend::new(async move {
             first_run.await.unwrap_or(false).then(|| {

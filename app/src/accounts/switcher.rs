@@ -39,11 +39,11 @@ pub async fn switch_workspace(workspace: i64) -> Result<String, AppError> {
 
 /// The signed-in person, loaded once per page by the frame.
 #[derive(Clone, Copy)]
-pub struct ViewerResource(pub Resource<Result<Viewer, AppError>>);
+pub struct ViewerResource(pub crate::json::Resource<Result<Viewer, AppError>>);
 
 impl ViewerResource {
     pub fn new() -> Self {
-        ViewerResource(Resource::new(|| (), |_| get_viewer()))
+        ViewerResource(crate::json::resource(|| (), |_| get_viewer()))
     }
 }
 

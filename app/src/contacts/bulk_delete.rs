@@ -153,7 +153,7 @@ pub fn ActionBar(query: ListQuery, total: super::total::Total, page_size: usize)
 fn ConfirmDelete(target: DeleteTarget, on_close: Callback<()>) -> impl IntoView {
     let selection = expect_context::<Selection>();
     let reload = use_context::<ReloadList>();
-    let summary = Resource::new(|| (), {
+    let summary = crate::json::resource(|| (), {
         let target = target.clone();
         move |_| preview_delete(target.clone())
     });

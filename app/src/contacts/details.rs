@@ -39,7 +39,7 @@ pub fn DetailsDrawer(
     set_edit: Callback<bool>,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let details = Resource::new(move || id, get_contact_details);
+    let details = crate::json::resource(move || id, get_contact_details);
     let reload = use_context::<super::ReloadList>();
     let on_saved = Callback::new(move |_| {
         details.refetch();

@@ -223,7 +223,7 @@ fn EditorInput(input: Input, errors: RwSignal<HashMap<String, String>>) -> impl 
                     let checked = {
                         let option = option.clone();
                         move || {
-                            serde_json::from_str::<Vec<String>>(&draft.get())
+                            crate::json::from_str::<Vec<String>>(&draft.get())
                                 .unwrap_or_default()
                                 .contains(&option)
                         }
@@ -231,7 +231,7 @@ fn EditorInput(input: Input, errors: RwSignal<HashMap<String, String>>) -> impl 
                     let toggle = move |ev: leptos::ev::Event| {
                         let on = event_target_checked(&ev);
                         let mut chosen: Vec<String> =
-                            serde_json::from_str(&draft.get_untracked()).unwrap_or_default();
+                            crate::json::from_str(&draft.get_untracked()).unwrap_or_default();
                         chosen.retain(|c| *c != option);
                         if on {
                             chosen.push(option.clone());

@@ -279,7 +279,7 @@ fn ExportDialog(
     progress: RwSignal<Option<ExportProgress>>,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let limit = Resource::new(|| (), |_| get_export_limit());
+    let limit = crate::json::resource(|| (), |_| get_export_limit());
     let count = RwSignal::new(String::new());
     let sort = RwSignal::new(ExportSort::LastInteraction);
     let labels = RwSignal::new(false);

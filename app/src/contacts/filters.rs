@@ -143,7 +143,7 @@ fn op_key(op: Op) -> String {
 }
 
 fn parse_op(s: &str) -> Option<Op> {
-    serde_json::from_str(&format!("\"{s}\"")).ok()
+    crate::json::from_str(&format!("\"{s}\"")).ok()
 }
 
 /// The fields a condition can use, grouped for the field menu.

@@ -696,9 +696,9 @@ async fn send_file(file: web_sys::File) -> Result<Upload, String> {
         .as_string()
         .unwrap_or_default();
     if response.ok() {
-        serde_json::from_str(&text).map_err(|_| AppError::Internal.to_string())
+        crate::json::from_str(&text).map_err(|_| AppError::Internal.to_string())
     } else {
-        Err(serde_json::from_str::<AppError>(&text)
+        Err(crate::json::from_str::<AppError>(&text)
             .map(|e| e.to_string())
             .unwrap_or_else(|_| AppError::Internal.to_string()))
     }

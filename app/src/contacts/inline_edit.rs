@@ -253,7 +253,7 @@ pub fn EditableCell(
                 }
                 Some(FieldType::MultiSelect) => {
                     let chosen: Vec<String> =
-                        serde_json::from_str(&draft.get_untracked()).unwrap_or_default();
+                        crate::json::from_str(&draft.get_untracked()).unwrap_or_default();
                     let options = options
                         .iter()
                         .map(|o| view! { <option value=o.clone() selected=chosen.contains(o)>{o.clone()}</option> })

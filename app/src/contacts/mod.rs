@@ -81,7 +81,7 @@ pub fn ContactsPage() -> impl IntoView {
             }
         }
     });
-    let listing = Resource::new(
+    let listing = crate::json::resource(
         {
             let query = query.clone();
             move || query.get()

@@ -50,7 +50,7 @@ impl ContactsUrl {
         // A filter that does not parse (an old or edited link) is left out.
         let filter = params
             .get("f")
-            .and_then(|f| serde_json::from_str(&f).ok())
+            .and_then(|f| crate::json::from_str(&f).ok())
             .unwrap_or_default();
         let segment = params
             .get("segment")
