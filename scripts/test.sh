@@ -34,7 +34,7 @@ run_tests
 unset CONTACTS_TEST_POSTGRES
 
 step "Release build (server and WASM)"
-cargo leptos build --release
+cargo leptos build --release --split
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export CONTACTS_BIN="$CARGO_TARGET_DIR/release/contacts"

@@ -46,3 +46,23 @@ test('an import maps columns by header, lists bad rows, and imports the valid on
   await expect(rows(page)).toHaveCount(2);
   await expect(page.locator('td.col-phone').first()).toHaveText(/\+442079460958|—/);
 });
+
+test('the import dialog’s code is fetched only when the dialog first opens', async ({ page }) => {
+  const pieces: string[] = [];
+  page.on('request', (r) => {
+    const name = new URL(r.url()).pathname.split('/').pop() ?? '';
+    if (name.startsWith('split_')) pieces.push(name);
+  });
+  await open(page);
+  expect(pieces).toEqual([]);
+  await page.getByRole('button', { name: 'Import CSV' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Import contacts from CSV' });
+  await expect(dialog.getByLabel('CSV file')).toBeVisible();
+  expect(pieces.filter((p) => p.startsWith('split_import_dialog'))).toHaveLength(1);
+  // Closing and opening again uses the piece already loaded.
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await page.getByRole('button', { name: 'Import CSV' }).click();
+  await expect(dialog.getByLabel('CSV file')).toBeVisible();
+  expect(pieces.filter((p) => p.startsWith('split_import_dialog'))).toHaveLength(1);
+});

@@ -114,7 +114,7 @@ enum Command {
     /// Check what the browser downloads against its size ceiling: prints the
     /// WASM + JS size (brotli) and fails when a release build is over it.
     Size {
-        /// Folder with the release build (`cargo leptos build --release`).
+        /// Folder with the release build (`cargo leptos build --release --split`).
         #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
         site_root: String,
         /// The ceiling in KB of brotli; the checked-in ceiling without it.

@@ -144,9 +144,18 @@ pub fn ActionBar(query: ListQuery, total: super::total::Total, page_size: usize)
             </div>
         </Show>
         <Show when=move || confirming.get()>
-            <ConfirmDelete target=target.clone()() on_close=Callback::new(move |_| confirming.set(false))/>
+            {
+                let target = target.clone();
+                move || Suspend::new(confirm_delete(target(), Callback::new(move |_| confirming.set(false))))
+            }
         </Show>
     }
+}
+
+/// The confirmation's code is loaded the first time someone deletes.
+#[lazy]
+async fn confirm_delete(target: DeleteTarget, on_close: Callback<()>) -> AnyView {
+    view! { <ConfirmDelete target on_close/> }.into_any()
 }
 
 #[component]

@@ -244,15 +244,13 @@ pub fn ExportButton(url: ReadSignal<ContactsUrl>, info: StoredValue<ListInfo>) -
         <Show when=move || open.get()>
             {move || {
                 let ListInfo { total, has_conversation_fields } = info.get_value();
-                view! {
-                    <ExportDialog
-                        url=url.get_untracked()
-                        total
-                        has_conversation_fields
-                        progress
-                        on_close=Callback::new(move |_| open.set(false))
-                    />
-                }
+                Suspend::new(export_dialog(
+                    url.get_untracked(),
+                    total,
+                    has_conversation_fields,
+                    progress,
+                    Callback::new(move |_| open.set(false)),
+                ))
             }}
         </Show>
         {move || progress.get().map(|p| {
@@ -269,6 +267,18 @@ pub fn ExportButton(url: ReadSignal<ContactsUrl>, info: StoredValue<ListInfo>) -
             }
         })}
     }
+}
+
+/// The export dialog's code is loaded the first time someone opens it.
+#[lazy]
+async fn export_dialog(
+    url: ContactsUrl,
+    total: Option<i64>,
+    has_conversation_fields: bool,
+    progress: RwSignal<Option<ExportProgress>>,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <ExportDialog url total has_conversation_fields progress on_close/> }.into_any()
 }
 
 #[component]

@@ -210,15 +210,29 @@ pub fn FilterBar(
             {(active > 0).then(|| view! { <a class="link-button" href=clear_href>"Clear filters"</a> })}
             {save.map(|filter| view! { <SaveAsSegment filter/> })}
             <Show when=move || open.get()>
-                <FilterDrawer
-                    url=url.clone()
-                    schema=schema.clone()
-                    segment=segment.clone()
-                    on_close=Callback::new(move |_| open.set(false))
-                />
+                {
+                    let (url, schema, segment) = (url.clone(), schema.clone(), segment.clone());
+                    move || Suspend::new(filter_drawer(
+                        url.clone(),
+                        schema.clone(),
+                        segment.clone(),
+                        Callback::new(move |_| open.set(false)),
+                    ))
+                }
             </Show>
         </div>
     }
+}
+
+/// The filter drawer's code is loaded the first time someone opens it.
+#[lazy]
+async fn filter_drawer(
+    url: ContactsUrl,
+    schema: Schema,
+    segment: Option<ActiveSegment>,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <FilterDrawer url schema segment on_close/> }.into_any()
 }
 
 #[component]

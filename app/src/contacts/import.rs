@@ -720,9 +720,15 @@ pub fn ImportButton() -> impl IntoView {
     view! {
         <button type="button" class="button" on:click=move |_| open.set(true)>"Import CSV"</button>
         <Show when=move || open.get()>
-            <ImportDialog on_close=Callback::new(move |_| open.set(false))/>
+            {move || Suspend::new(import_dialog(Callback::new(move |_| open.set(false))))}
         </Show>
     }
+}
+
+/// The import dialog's code is loaded the first time someone opens it.
+#[lazy]
+async fn import_dialog(on_close: Callback<()>) -> AnyView {
+    view! { <ImportDialog on_close/> }.into_any()
 }
 
 #[component]

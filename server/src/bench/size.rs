@@ -11,7 +11,7 @@ pub const BUDGET_BROTLI_BYTES: usize = 250 * 1024;
 /// measured size with a little room, lowered as the build shrinks, so the WASM
 /// can only move towards the budget. The budget itself is not met yet (see
 /// docs/benchmarks.md for where the bytes are).
-pub const CEILING_BROTLI_BYTES: usize = 620 * 1024;
+pub const CEILING_BROTLI_BYTES: usize = 530 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sizes {
@@ -40,38 +40,92 @@ fn kb(bytes: usize) -> String {
     format!("{:.0}", bytes as f64 / 1024.0)
 }
 
-/// The built files under `site_root/pkg` with their sizes, and the WASM + JS
-/// total; `None` when there is no build there.
-fn measure(site_root: &Path, name: &str) -> Option<(Vec<(String, Sizes)>, Sizes)> {
-    let pkg = site_root.join("pkg");
+/// What a built file under `pkg` is to the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// WASM and JS fetched before the page is interactive: the budget's part.
+    FirstLoad,
+    /// A piece split off by `cargo leptos build --split` (a `#[lazy]` dialog or
+    /// code shared by several), fetched the first time it is used.
+    OnFirstUse,
+    Style,
+}
+
+fn kind_of(file: &str, name: &str) -> Option<Kind> {
+    if file == format!("{name}.wasm") || file == format!("{name}.js") {
+        Some(Kind::FirstLoad)
+    } else if file.starts_with("__wasm_split") && file.ends_with(".js") {
+        // The loader of the split pieces is imported by the main JS.
+        Some(Kind::FirstLoad)
+    } else if (file.starts_with("split_") || file.starts_with("chunk_")) && file.ends_with(".wasm")
+    {
+        Some(Kind::OnFirstUse)
+    } else if file == format!("{name}.css") {
+        Some(Kind::Style)
+    } else {
+        None
+    }
+}
+
+fn add(total: &mut Sizes, sizes: &Sizes) {
+    total.raw += sizes.raw;
+    total.gzip += sizes.gzip;
+    total.brotli += sizes.brotli;
+}
+
+/// The built files under `site_root/pkg`, each with its kind and sizes.
+struct Build {
+    files: Vec<(String, Kind, Sizes)>,
+}
+
+impl Build {
+    fn total(&self, kind: Kind) -> Sizes {
+        let mut total = Sizes {
+            raw: 0,
+            gzip: 0,
+            brotli: 0,
+        };
+        for (_, k, sizes) in &self.files {
+            if *k == kind {
+                add(&mut total, sizes);
+            }
+        }
+        total
+    }
+}
+
+/// The build under `site_root/pkg`; `None` when there is none.
+fn measure(site_root: &Path, name: &str) -> Option<Build> {
+    let entries = std::fs::read_dir(site_root.join("pkg")).ok()?;
     let mut files = Vec::new();
-    let mut code = Sizes {
-        raw: 0,
-        gzip: 0,
-        brotli: 0,
-    };
-    for (file, is_code) in [
-        (format!("{name}.wasm"), true),
-        (format!("{name}.js"), true),
-        (format!("{name}.css"), false),
-    ] {
-        let Ok(bytes) = std::fs::read(pkg.join(&file)) else {
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(kind) = kind_of(&file, name) else {
             continue;
         };
-        let sizes = compressed_sizes(&bytes);
-        if is_code {
-            code.raw += sizes.raw;
-            code.gzip += sizes.gzip;
-            code.brotli += sizes.brotli;
-        }
-        files.push((file, sizes));
+        let Ok(bytes) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        files.push((file, kind, compressed_sizes(&bytes)));
     }
-    (!files.is_empty()).then_some((files, code))
+    // First-load files first, then style, then the pieces, largest first.
+    let order = |k: Kind| match k {
+        Kind::FirstLoad => 0,
+        Kind::Style => 1,
+        Kind::OnFirstUse => 2,
+    };
+    files.sort_by(|a, b| {
+        (order(a.1), std::cmp::Reverse(a.2.raw)).cmp(&(order(b.1), std::cmp::Reverse(b.2.raw)))
+    });
+    files
+        .iter()
+        .any(|(_, kind, _)| *kind == Kind::FirstLoad)
+        .then_some(Build { files })
 }
 
 fn no_build(site_root: &Path) -> String {
     format!(
-        "No build under {} (run `cargo leptos build --release` first).",
+        "No build under {} (run `cargo leptos build --release --split` first).",
         site_root.join("pkg").display()
     )
 }
@@ -79,20 +133,28 @@ fn no_build(site_root: &Path) -> String {
 /// A Markdown table of the built files under `site_root/pkg`, or a line saying
 /// there is no build there.
 pub fn report(site_root: &Path, name: &str) -> String {
-    let Some((files, code)) = measure(site_root, name) else {
+    let Some(build) = measure(site_root, name) else {
         return format!("\n{}\n", no_build(site_root));
     };
     let mut out = String::from(
         "\n| what the browser downloads | raw KB | gzip KB | brotli KB |\n|---|---:|---:|---:|\n",
     );
-    for (file, sizes) in &files {
+    let row = |out: &mut String, label: &str, sizes: &Sizes| {
         out.push_str(&format!(
-            "| `{file}` | {} | {} | {} |\n",
+            "| {label} | {} | {} | {} |\n",
             kb(sizes.raw),
             kb(sizes.gzip),
             kb(sizes.brotli)
         ));
+    };
+    for (file, kind, sizes) in &build.files {
+        let label = match kind {
+            Kind::OnFirstUse => format!("`{file}` (on first use)"),
+            _ => format!("`{file}`"),
+        };
+        row(&mut out, &label, sizes);
     }
+    let code = build.total(Kind::FirstLoad);
     let verdict = if code.brotli <= BUDGET_BROTLI_BYTES {
         format!("within the {} KB budget", kb(BUDGET_BROTLI_BYTES))
     } else {
@@ -103,22 +165,31 @@ pub fn report(site_root: &Path, name: &str) -> String {
         )
     };
     out.push_str(&format!(
-        "| WASM + JS | {} | {} | {} ({verdict}) |\n",
+        "| WASM + JS at first load | {} | {} | {} ({verdict}) |\n",
         kb(code.raw),
         kb(code.gzip),
         kb(code.brotli)
     ));
+    let later = build.total(Kind::OnFirstUse);
+    if later.raw > 0 {
+        row(
+            &mut out,
+            "split pieces, all of them (fetched on first use)",
+            &later,
+        );
+    }
     out
 }
 
 /// The test command's size check: the sizes, then `Err` with a sentence when
 /// WASM + JS (brotli) is over `ceiling_bytes` or there is no build.
 pub fn check(site_root: &Path, name: &str, ceiling_bytes: usize) -> Result<String, String> {
-    let Some((_, code)) = measure(site_root, name) else {
+    let Some(build) = measure(site_root, name) else {
         return Err(no_build(site_root));
     };
+    let code = build.total(Kind::FirstLoad);
     let line = format!(
-        "WASM + JS: {} KB brotli ({} KB raw, {} KB gzip); the ceiling is {} KB, the target {} KB.",
+        "WASM + JS at first load: {} KB brotli ({} KB raw, {} KB gzip); the ceiling is {} KB, the target {} KB.",
         kb(code.brotli),
         kb(code.raw),
         kb(code.gzip),
@@ -183,8 +254,42 @@ mod tests {
     fn the_size_check_fails_a_build_over_its_ceiling_and_passes_one_under_it() {
         let site = site_with(&noise(60_000), &noise(10_000));
         let ok = check(site.path(), "contacts", 80 * 1024).unwrap();
-        assert!(ok.starts_with("WASM + JS: 68 KB brotli"), "{ok}");
+        assert!(
+            ok.starts_with("WASM + JS at first load: 68 KB brotli"),
+            "{ok}"
+        );
         let err = check(site.path(), "contacts", 50 * 1024).unwrap_err();
         assert!(err.contains("grew 18 KB past its ceiling"), "{err}");
+    }
+
+    #[test]
+    fn split_pieces_are_reported_but_only_the_first_load_counts_against_the_ceiling() {
+        let site = site_with(&noise(60_000), &noise(10_000));
+        let pkg = site.path().join("pkg");
+        std::fs::write(
+            pkg.join("__wasm_split.______________________.js"),
+            noise(2_000),
+        )
+        .unwrap();
+        std::fs::write(pkg.join("split_import_dialog_123.wasm"), noise(300_000)).unwrap();
+        std::fs::write(pkg.join("chunk_5.wasm"), noise(5_000)).unwrap();
+        let ok = check(site.path(), "contacts", 80 * 1024).unwrap();
+        assert!(
+            ok.starts_with("WASM + JS at first load: 70 KB brotli"),
+            "{ok}"
+        );
+        let report = report(site.path(), "contacts");
+        assert!(
+            report.contains("| `split_import_dialog_123.wasm` (on first use) | 293 |"),
+            "{report}"
+        );
+        assert!(
+            report.contains("| split pieces, all of them (fetched on first use) | 298 |"),
+            "{report}"
+        );
+        assert!(
+            report.contains("| WASM + JS at first load | 70 |"),
+            "{report}"
+        );
     }
 }
