@@ -40,15 +40,15 @@ fn kb(bytes: usize) -> String {
     format!("{:.0}", bytes as f64 / 1024.0)
 }
 
-/// What a built file under `pkg` is to the browser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a built file under `pkg` is to the browser, in the report's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     /// WASM and JS fetched before the page is interactive: the budget's part.
     FirstLoad,
+    Style,
     /// A piece split off by `cargo leptos build --split` (a `#[lazy]` dialog or
     /// code shared by several), fetched the first time it is used.
     OnFirstUse,
-    Style,
 }
 
 fn kind_of(file: &str, name: &str) -> Option<Kind> {
@@ -109,14 +109,7 @@ fn measure(site_root: &Path, name: &str) -> Option<Build> {
         files.push((file, kind, compressed_sizes(&bytes)));
     }
     // First-load files first, then style, then the pieces, largest first.
-    let order = |k: Kind| match k {
-        Kind::FirstLoad => 0,
-        Kind::Style => 1,
-        Kind::OnFirstUse => 2,
-    };
-    files.sort_by(|a, b| {
-        (order(a.1), std::cmp::Reverse(a.2.raw)).cmp(&(order(b.1), std::cmp::Reverse(b.2.raw)))
-    });
+    files.sort_by_key(|(_, kind, sizes)| (*kind, std::cmp::Reverse(sizes.raw)));
     files
         .iter()
         .any(|(_, kind, _)| *kind == Kind::FirstLoad)
