@@ -613,9 +613,32 @@ impl SqlStore {
         if ids.len() as i64 <= FEW_MATCHES {
             return Ok(SearchPlan::Ids(ids.into_iter().map(|(id,)| id).collect()));
         }
-        Ok(SearchPlan::Common(index, needle))
+        if index == SearchIndex::Trigram {
+            return Ok(SearchPlan::Common(index, needle));
+        }
+        // A short term in a good part of the contacts is found row by row in
+        // the text (`search_check`); a rarer one through its array index. The
+        // planner's statistics tell which, and without them the index stays.
+        let (share,): (f64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(MAX(e.share), 0) AS DOUBLE PRECISION) FROM pg_stats s, \
+             unnest(CAST(CAST(s.most_common_elems AS TEXT) AS TEXT[]), s.most_common_elem_freqs) \
+             AS e(term, share) WHERE s.schemaname = current_schema() AND s.tablename = 'contacts' \
+             AND s.attname = 'search_short' AND e.term = $1",
+        )
+        .bind(&needle)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(if share >= FREQUENT_SHORT_TERM {
+            SearchPlan::Common(index, needle)
+        } else {
+            SearchPlan::Moderate(index, needle)
+        })
     }
 }
+
+/// PostgreSQL: a short term in at least this share of the contacts is checked
+/// row by row (`search_check`) rather than through its array index.
+const FREQUENT_SHORT_TERM: f64 = 0.05;
 
 /// PostgreSQL's search predicate over `contacts`: a LIKE pattern over the
 /// folded search text (trigram GIN index), or one folded character or pair
@@ -631,6 +654,22 @@ fn search_match(q: &mut QueryBuilder<'_, Any>, index: SearchIndex, needle: &str)
             .push_bind(needle.to_string())
             .push("]::text[]"),
     };
+}
+
+/// The same predicate, checked row by row (pages and counts of a common
+/// term). A short term is a substring of the folded text without spaces,
+/// exactly what `search_short` lists, and finding it in that text is much
+/// cheaper than unpacking the terms' array of every row: "li" counted
+/// 464,684 of a million in 1,163 ms through the array, 336 ms by `strpos`.
+fn search_check(q: &mut QueryBuilder<'_, Any>, index: SearchIndex, needle: &str) {
+    match index {
+        SearchIndex::Trigram => search_match(q, index, needle),
+        SearchIndex::Short => {
+            q.push("strpos(contacts.search_fold, ")
+                .push_bind(needle.to_string())
+                .push(") > 0");
+        }
+    }
 }
 
 /// The contacts a list query selects: its search plan and filter (a segment's,
@@ -1131,11 +1170,15 @@ fn push_where(
     q.push(" WHERE workspace_id = ").push_bind(workspace);
     match plan {
         SearchPlan::None | SearchPlan::Ids(_) => {}
-        SearchPlan::Moderate(index, needle) | SearchPlan::Common(index, needle)
-            if backend.is_postgres() =>
-        {
+        // PostgreSQL: a moderate term is left to the planner and its index, a
+        // common one is checked row by row.
+        SearchPlan::Moderate(index, needle) if backend.is_postgres() => {
             q.push(" AND ");
             search_match(q, *index, needle);
+        }
+        SearchPlan::Common(index, needle) if backend.is_postgres() => {
+            q.push(" AND ");
+            search_check(q, *index, needle);
         }
         SearchPlan::Common(index, phrase) if !counting => {
             let table = index.table();
