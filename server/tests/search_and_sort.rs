@@ -816,3 +816,24 @@ async fn search_indexes_are_merged_between_requests_and_still_find_edited_contac
     let (_, total) = list(&app, "old.example", newest(), 1).await;
     assert_eq!(total, 0);
 }
+
+/// PostgreSQL plans each search for its own values: a plan kept for any term
+/// made a common term's pages 20 times slower after a few searches.
+#[tokio::test]
+async fn postgres_connections_plan_every_statement_for_its_values() {
+    let app = spawn_app().await;
+    if server::db::Backend::of(&app.pool) != server::db::Backend::Postgres {
+        return;
+    }
+    // Every connection of the pool, not only the first one.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut conn = app.pool.acquire().await.unwrap();
+        let (mode,): (String,) = sqlx::query_as("SHOW plan_cache_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(mode, "force_custom_plan");
+        held.push(conn);
+    }
+}

@@ -745,7 +745,7 @@ async fn spread_contact(
     n: usize,
 ) -> Result<(i64, Option<String>, bool), DbError> {
     let (id, email, opt): (i64, Option<String>, i64) = sqlx::query_as(
-        "SELECT id, email, CAST(CASE WHEN campaign_opt_in THEN 1 ELSE 0 END AS BIGINT) FROM contacts \
+        "SELECT id, email, CAST(campaign_opt_in AS BIGINT) FROM contacts \
          WHERE id >= (SELECT MAX(id) FROM contacts) * $1 / $2 ORDER BY id LIMIT 1",
     )
     .bind(i as i64 * 7919 % n as i64)

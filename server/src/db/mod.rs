@@ -139,7 +139,21 @@ pub async fn open(url: &str, max_connections: u32) -> Result<AnyPool, DbError> {
                 .await
                 .map_err(DbError::Connect)
         }
-        Backend::Postgres => options.connect(url).await.map_err(DbError::Connect),
+        Backend::Postgres => options
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // How many rows a search or filter matches depends on its
+                    // values, so each statement is planned for its own: after
+                    // five runs PostgreSQL may otherwise keep one generic plan,
+                    // and "example" found its first ids in 135 ms instead of 2.
+                    conn.execute("SET plan_cache_mode = force_custom_plan")
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(DbError::Connect),
     }
 }
 
