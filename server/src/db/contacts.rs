@@ -1221,7 +1221,7 @@ fn push_where(
 /// The contacts a statement reads: all, or those below or from a split id
 /// (see `SqlStore::count_in_halves`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Half {
+enum Half {
     All,
     Below(i64),
     From(i64),
