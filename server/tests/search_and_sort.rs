@@ -837,3 +837,23 @@ async fn postgres_connections_plan_every_statement_for_its_values() {
         held.push(conn);
     }
 }
+
+/// PostgreSQL runs large counts without compiling them first: compiling cost
+/// every parallel count of a million rows more than it saved.
+#[tokio::test]
+async fn postgres_connections_count_without_compiling_the_statement() {
+    let app = spawn_app().await;
+    if server::db::Backend::of(&app.pool) != server::db::Backend::Postgres {
+        return;
+    }
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut conn = app.pool.acquire().await.unwrap();
+        let (jit,): (String,) = sqlx::query_as("SHOW jit")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(jit, "off");
+        held.push(conn);
+    }
+}
