@@ -817,24 +817,33 @@ async fn search_indexes_are_merged_between_requests_and_still_find_edited_contac
     assert_eq!(total, 0);
 }
 
+/// What `SHOW setting` answers on each of three connections held at once (so
+/// every connection of the pool, not only the first one), on PostgreSQL only.
+async fn shown_on_each_connection(setting: &str) -> Option<Vec<String>> {
+    let app = spawn_app().await;
+    if server::db::Backend::of(&app.pool) != server::db::Backend::Postgres {
+        return None;
+    }
+    let mut held = Vec::new();
+    let mut shown = Vec::new();
+    for _ in 0..3 {
+        let mut conn = app.pool.acquire().await.unwrap();
+        let (value,): (String,) = sqlx::query_as(&format!("SHOW {setting}"))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        shown.push(value);
+        held.push(conn);
+    }
+    Some(shown)
+}
+
 /// PostgreSQL plans each search for its own values: a plan kept for any term
 /// made a common term's pages 20 times slower after a few searches.
 #[tokio::test]
 async fn postgres_connections_plan_every_statement_for_its_values() {
-    let app = spawn_app().await;
-    if server::db::Backend::of(&app.pool) != server::db::Backend::Postgres {
-        return;
-    }
-    // Every connection of the pool, not only the first one.
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        let mut conn = app.pool.acquire().await.unwrap();
-        let (mode,): (String,) = sqlx::query_as("SHOW plan_cache_mode")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-        assert_eq!(mode, "force_custom_plan");
-        held.push(conn);
+    if let Some(shown) = shown_on_each_connection("plan_cache_mode").await {
+        assert_eq!(shown, ["force_custom_plan"; 3]);
     }
 }
 
@@ -842,18 +851,7 @@ async fn postgres_connections_plan_every_statement_for_its_values() {
 /// every parallel count of a million rows more than it saved.
 #[tokio::test]
 async fn postgres_connections_count_without_compiling_the_statement() {
-    let app = spawn_app().await;
-    if server::db::Backend::of(&app.pool) != server::db::Backend::Postgres {
-        return;
-    }
-    let mut held = Vec::new();
-    for _ in 0..3 {
-        let mut conn = app.pool.acquire().await.unwrap();
-        let (jit,): (String,) = sqlx::query_as("SHOW jit")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-        assert_eq!(jit, "off");
-        held.push(conn);
+    if let Some(shown) = shown_on_each_connection("jit").await {
+        assert_eq!(shown, ["off"; 3]);
     }
 }
