@@ -331,3 +331,39 @@ async fn a_file_over_the_size_limit_is_refused_with_a_clear_message() {
         "{body}"
     );
 }
+
+/// The check counts a row as an existing contact when its email matches one in
+/// any case, or else when its phone's digits match one, as the import will.
+#[tokio::test]
+async fn the_check_finds_existing_contacts_by_email_or_else_by_phone() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    contact(
+        &app.pool,
+        ws,
+        "Ann",
+        Some("ann@example.com"),
+        Some("+49 151 1111111"),
+        1,
+    )
+    .await;
+    contact(&app.pool, ws, "Bob", None, Some("+49 152 2222222"), 2).await;
+    let other = app.workspace("Other").await;
+    contact(&app.pool, other, "Carl", Some("carl@new.example"), None, 3).await;
+    let csv = "Name,Email,Phone\n\
+               Ann Again,ANN@Example.com,\n\
+               Bobby,bob@new.example,+49 152 2222222\n\
+               Carl,carl@new.example,+49 153 3333333\n\
+               Ann's phone,,+49 (151) 111-1111\n\
+               Dana,dana@new.example,\n";
+    let (status, up) = upload(&app, csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 200, "{up}");
+    let report = check(&app, &up, "update").await;
+    assert_eq!(report["problem_count"], 0, "{report}");
+    assert_eq!(
+        report["existing"], 3,
+        "Ann by email, Bob by phone, Ann by phone; Carl is another workspace's: {report}"
+    );
+    let counts = import(&app, &up, "update", true).await;
+    assert_eq!(counts, json!({ "created": 2, "updated": 3, "skipped": 0 }));
+}
