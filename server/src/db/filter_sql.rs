@@ -253,7 +253,8 @@ fn text(value: &Value) -> &str {
     }
 }
 
-fn push_list<'a, T>(q: &mut QueryBuilder<'a, Any>, items: impl Iterator<Item = T>)
+/// Appends `(…)` with each item bound: an SQL list for `IN`.
+pub(super) fn push_list<'a, T>(q: &mut QueryBuilder<'a, Any>, items: impl Iterator<Item = T>)
 where
     T: 'a + Send + sqlx::Encode<'a, Any> + sqlx::Type<Any>,
 {

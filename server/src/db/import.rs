@@ -3,6 +3,7 @@
 
 use super::contacts::SqlStore;
 use super::editing::upsert_field_value;
+use super::filter_sql::push_list;
 use super::{finish, store_error, Flag};
 use app::contacts::import::{ImportCounts, ImportedContact, OnExisting};
 use app::domain::WorkspaceId;
@@ -22,6 +23,16 @@ async fn existing(
     contact_by_keys(conn, workspace, c.email.as_deref(), c.phone.as_deref()).await
 }
 
+/// What an email is matched by: trimmed and folded, as `email_fold` holds it.
+fn email_key(email: &str) -> String {
+    fold(email.trim())
+}
+
+/// What a phone is matched by: its digits, as `phone_digits` holds them.
+fn phone_key(phone: &str) -> String {
+    digits(phone)
+}
+
 /// The contact with this email (case-insensitive), or else with this phone
 /// (by digits): how imports and incoming conversations find who they are about.
 pub(super) async fn contact_by_keys(
@@ -35,7 +46,7 @@ pub(super) async fn contact_by_keys(
             "SELECT id FROM contacts WHERE workspace_id = $1 AND email_fold = $2 ORDER BY id LIMIT 1",
         )
         .bind(workspace)
-        .bind(fold(email.trim()))
+        .bind(email_key(email))
         .fetch_optional(&mut *conn)
         .await
         .map_err(store_error)?;
@@ -48,7 +59,7 @@ pub(super) async fn contact_by_keys(
             "SELECT id FROM contacts WHERE workspace_id = $1 AND phone_digits = $2 ORDER BY id LIMIT 1",
         )
         .bind(workspace)
-        .bind(digits(phone))
+        .bind(phone_key(phone))
         .fetch_optional(&mut *conn)
         .await
         .map_err(store_error)?;
@@ -67,25 +78,24 @@ impl SqlStore {
         workspace: WorkspaceId,
         contacts: &[ImportedContact],
     ) -> Result<u64, StoreError> {
-        let emails: HashSet<String> = contacts
+        let keys: Vec<(Option<String>, Option<String>)> = contacts
             .iter()
-            .filter_map(|c| c.email.as_deref().map(|e| fold(e.trim())))
+            .map(|c| {
+                (
+                    c.email.as_deref().map(email_key),
+                    c.phone.as_deref().map(phone_key),
+                )
+            })
             .collect();
-        let phones: HashSet<String> = contacts
+        let emails: HashSet<&String> = keys.iter().filter_map(|(e, _)| e.as_ref()).collect();
+        let phones: HashSet<&String> = keys.iter().filter_map(|(_, p)| p.as_ref()).collect();
+        let known_emails = self.known_keys(workspace, "email_fold", emails).await?;
+        let known_phones = self.known_keys(workspace, "phone_digits", phones).await?;
+        let n = keys
             .iter()
-            .filter_map(|c| c.phone.as_deref().map(digits))
-            .collect();
-        let known_emails = self.known_keys(workspace, "email_fold", &emails).await?;
-        let known_phones = self.known_keys(workspace, "phone_digits", &phones).await?;
-        let n = contacts
-            .iter()
-            .filter(|c| {
-                c.email
-                    .as_deref()
-                    .is_some_and(|e| known_emails.contains(&fold(e.trim())))
-                    || c.phone
-                        .as_deref()
-                        .is_some_and(|p| known_phones.contains(&digits(p)))
+            .filter(|(e, p)| {
+                e.as_ref().is_some_and(|e| known_emails.contains(e))
+                    || p.as_ref().is_some_and(|p| known_phones.contains(p))
             })
             .count();
         Ok(n as u64)
@@ -96,20 +106,16 @@ impl SqlStore {
         &self,
         workspace: WorkspaceId,
         column: &'static str,
-        keys: &HashSet<String>,
+        keys: HashSet<&String>,
     ) -> Result<HashSet<String>, StoreError> {
         let mut known = HashSet::new();
-        let keys: Vec<&String> = keys.iter().collect();
+        let keys: Vec<&String> = keys.into_iter().collect();
         for chunk in keys.chunks(KEYS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Any>::new(format!(
                 "SELECT DISTINCT {column} FROM contacts WHERE workspace_id = "
             ));
-            q.push_bind(workspace).push(format!(" AND {column} IN ("));
-            let mut list = q.separated(", ");
-            for key in chunk {
-                list.push_bind((*key).clone());
-            }
-            q.push(")");
+            q.push_bind(workspace).push(format!(" AND {column} IN "));
+            push_list(&mut q, chunk.iter().map(|k| (*k).clone()));
             let rows: Vec<(String,)> = finish(&mut q, self.backend)
                 .build_query_as()
                 .fetch_all(&self.pool)
