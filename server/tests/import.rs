@@ -367,3 +367,85 @@ async fn the_check_finds_existing_contacts_by_email_or_else_by_phone() {
     let counts = import(&app, &up, "update", true).await;
     assert_eq!(counts, json!({ "created": 2, "updated": 3, "skipped": 0 }));
 }
+
+/// Rows of one batch are written as if one after another: a contact whose
+/// email an earlier row changed is no longer found by its old email.
+#[tokio::test]
+async fn a_row_finds_the_contact_that_the_rows_before_it_left() {
+    let app = spawn_app().await;
+    let ws = app.workspace("Acme").await;
+    let xavier = contact(
+        &app.pool,
+        ws,
+        "Xavier",
+        Some("x@old.example"),
+        Some("+49 151 1111111"),
+        1,
+    )
+    .await;
+    let csv = "Name,Email,Phone\n\
+               X by phone,x@changed.example,+49 151 1111111\n\
+               Old email,x@old.example,\n\
+               Bea,bea@new.example,+49 152 2222222\n";
+    let (status, up) = upload(&app, csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 200, "{up}");
+    let counts = import(&app, &up, "update", false).await;
+    assert_eq!(
+        counts,
+        json!({ "created": 2, "updated": 1, "skipped": 0 }),
+        "the second row's email left Xavier with the first row"
+    );
+    let (name, email): (String, String) =
+        sqlx::query_as("SELECT name, email FROM contacts WHERE id = $1")
+            .bind(xavier)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (name.as_str(), email.as_str()),
+        ("X by phone", "x@changed.example")
+    );
+    let (name,): (String,) =
+        sqlx::query_as("SELECT name FROM contacts WHERE email = 'x@old.example'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(name, "Old email");
+    assert_eq!(count(&app).await, 3);
+}
+
+/// The check calls a second row with the same email a problem; the import
+/// agrees: it refuses the file, or leaves that row out when told to.
+#[tokio::test]
+async fn a_row_with_an_earlier_rows_email_is_left_out_as_the_check_says() {
+    let app = spawn_app().await;
+    app.workspace("Acme").await;
+    let csv = "Name,Email,Phone\n\
+               Ann,ann@example.com,\n\
+               Ann twice,ANN@example.com,\n\
+               Bob,,+49 152 2222222\n";
+    let (status, up) = upload(&app, csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 200, "{up}");
+    let report = check(&app, &up, "update").await;
+    assert_eq!(report["problem_count"], 1, "{report}");
+    assert_eq!(report["problems"][0]["line"], 3, "{report}");
+
+    let request = json!({ "id": up["id"], "mapping": up["mapping"], "on_existing": "update" });
+    let (status, body) = app
+        .call(
+            StartImport::PATH,
+            json!({ "request": request, "only_valid": false }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(count(&app).await, 0, "nothing is written");
+
+    let counts = import(&app, &up, "update", true).await;
+    assert_eq!(counts, json!({ "created": 2, "updated": 0, "skipped": 0 }));
+    let (name,): (String,) =
+        sqlx::query_as("SELECT name FROM contacts WHERE email_fold = 'ann@example.com'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(name, "Ann", "the second Ann was left out, not merged");
+}

@@ -174,6 +174,47 @@ pub fn short_row(headers: &[String], record: &[String]) -> Option<String> {
     })
 }
 
+/// Reads a file's rows as the check, the import's validation and the import
+/// itself all must: each row by the mapping, and a row with the email or phone
+/// of an earlier row is a problem of its own ("the same person twice"), so the
+/// rows the check calls valid are the rows that get written.
+pub struct RowReader<'a> {
+    headers: &'a [String],
+    mapping: &'a [Target],
+    fields: &'a [FieldDef],
+    seen: std::collections::HashMap<String, u64>,
+}
+
+impl<'a> RowReader<'a> {
+    pub fn new(headers: &'a [String], mapping: &'a [Target], fields: &'a [FieldDef]) -> Self {
+        RowReader {
+            headers,
+            mapping,
+            fields,
+            seen: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Reads the row at `line`. `Err` is the reason it cannot be imported.
+    pub fn read(&mut self, line: u64, record: &[String]) -> Result<ImportedContact, String> {
+        let c = read_row(self.headers, record, self.mapping, self.fields)?;
+        // The same person twice in one file: say so rather than merge silently.
+        for key in [
+            c.email.as_deref().map(crate::filter::fold),
+            c.phone.as_deref().map(crate::filter::digits),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(first) = self.seen.get(&key) {
+                return Err(format!("The same email or phone as line {first}."));
+            }
+            self.seen.insert(key, line);
+        }
+        Ok(c)
+    }
+}
+
 /// Reads one row by the mapping. `Err` is the reason the row cannot be imported.
 pub fn read_row(
     headers: &[String],
@@ -413,26 +454,11 @@ pub async fn check_import(request: ImportRequest) -> Result<ImportCheck, AppErro
             ));
         }
         let mut check = ImportCheck::default();
-        let mut seen = std::collections::HashMap::<String, u64>::new();
+        let mut reader = RowReader::new(&headers, &request.mapping, &fields);
         let mut batch = Vec::new();
         for (line, record) in rows {
             check.rows += 1;
-            let outcome = read_row(&headers, &record, &request.mapping, &fields).and_then(|c| {
-                // The same person twice in one file: say so rather than merge silently.
-                for key in [
-                    c.email.as_deref().map(crate::filter::fold),
-                    c.phone.as_deref().map(crate::filter::digits),
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    if let Some(first) = seen.get(&key) {
-                        return Err(format!("The same email or phone as line {first}."));
-                    }
-                    seen.insert(key, line);
-                }
-                Ok(c)
-            });
+            let outcome = reader.read(line, &record);
             match outcome {
                 Ok(contact) => {
                     check.valid += 1;
@@ -480,8 +506,9 @@ pub async fn start_import(request: ImportRequest, only_valid: bool) -> Result<u6
         // Validate first: nothing is written when rows have problems and the
         // person did not choose to import only the valid ones.
         let mut valid = 0;
-        for (_, record) in rows {
-            match read_row(&headers, &record, &request.mapping, &fields) {
+        let mut reader = RowReader::new(&headers, &request.mapping, &fields);
+        for (line, record) in rows {
+            match reader.read(line, &record) {
                 Ok(_) => valid += 1,
                 Err(reason) if !only_valid => {
                     return Err(AppError::invalid(
@@ -499,7 +526,8 @@ pub async fn start_import(request: ImportRequest, only_valid: bool) -> Result<u6
             let result = async {
                 let (headers, rows) = open_file(&path)?;
                 let mut batch = Vec::with_capacity(BATCH_ROWS);
-                let mut rows = rows.filter_map(|(_, r)| read_row(&headers, &r, &request.mapping, &fields).ok()).peekable();
+                let mut reader = RowReader::new(&headers, &request.mapping, &fields);
+                let mut rows = rows.filter_map(|(line, r)| reader.read(line, &r).ok()).peekable();
                 while rows.peek().is_some() {
                     batch.clear();
                     batch.extend(rows.by_ref().take(BATCH_ROWS));
