@@ -40,15 +40,19 @@ async fn upload(app: &TestApp, body: Vec<u8>) -> (u16, Value) {
     (status, res.json().await.unwrap())
 }
 
-async fn import(app: &TestApp, upload: &Value, on_existing: &str, only_valid: bool) -> Value {
+/// Asks for the import to start: its status and answer.
+async fn start(app: &TestApp, upload: &Value, on_existing: &str, only_valid: bool) -> (u16, Value) {
     let request =
         json!({ "id": upload["id"], "mapping": upload["mapping"], "on_existing": on_existing });
-    let (status, body) = app
-        .call(
-            StartImport::PATH,
-            json!({ "request": request, "only_valid": only_valid }),
-        )
-        .await;
+    app.call(
+        StartImport::PATH,
+        json!({ "request": request, "only_valid": only_valid }),
+    )
+    .await
+}
+
+async fn import(app: &TestApp, upload: &Value, on_existing: &str, only_valid: bool) -> Value {
+    let (status, body) = start(app, upload, on_existing, only_valid).await;
     assert_eq!(status, 200, "{body}");
     for _ in 0..200 {
         let (_, progress) = app
@@ -148,13 +152,7 @@ async fn duplicates_and_short_phones_are_named_and_existing_contacts_updated_or_
     );
 
     // Nothing is written unless the person chooses to import only the valid rows.
-    let request = json!({ "id": up["id"], "mapping": up["mapping"], "on_existing": "skip" });
-    let (status, body) = app
-        .call(
-            StartImport::PATH,
-            json!({ "request": request, "only_valid": false }),
-        )
-        .await;
+    let (status, body) = start(&app, &up, "skip", false).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(count(&app).await, 1);
     let reason = report["problems"][0]["reason"].as_str().unwrap();
@@ -430,13 +428,7 @@ async fn a_row_with_an_earlier_rows_email_is_left_out_as_the_check_says() {
     assert_eq!(report["problem_count"], 1, "{report}");
     assert_eq!(report["problems"][0]["line"], 3, "{report}");
 
-    let request = json!({ "id": up["id"], "mapping": up["mapping"], "on_existing": "update" });
-    let (status, body) = app
-        .call(
-            StartImport::PATH,
-            json!({ "request": request, "only_valid": false }),
-        )
-        .await;
+    let (status, body) = start(&app, &up, "update", false).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(count(&app).await, 0, "nothing is written");
 

@@ -62,60 +62,59 @@ pub(super) async fn contact_by_keys(
 
 impl SqlStore {
     /// How many of `contacts` match an existing contact by email, or else by
-    /// phone, as `contact_by_keys` does one at a time: two statements for a
-    /// whole batch instead of one or two per row (100,000 rows were checked in
-    /// 7.6-13.3 s on PostgreSQL, all of it waiting on round trips).
+    /// phone, as the import will find them: two statements for a whole batch
+    /// instead of one or two per row (100,000 rows were checked in 7.6-13.3 s
+    /// on PostgreSQL, all of it waiting on round trips).
     pub(super) async fn count_existing_contacts(
         &self,
         workspace: WorkspaceId,
         contacts: &[ImportedContact],
     ) -> Result<u64, StoreError> {
-        let keys: Vec<(Option<String>, Option<String>)> = contacts
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        let directory = self.directory(&mut conn, workspace, contacts).await?;
+        let n = contacts
             .iter()
-            .map(|c| {
-                (
-                    c.email.as_deref().map(email_key),
-                    c.phone.as_deref().map(phone_key),
-                )
-            })
-            .collect();
-        let emails: HashSet<&String> = keys.iter().filter_map(|(e, _)| e.as_ref()).collect();
-        let phones: HashSet<&String> = keys.iter().filter_map(|(_, p)| p.as_ref()).collect();
-        let known_emails = self.known_keys(workspace, "email_fold", emails).await?;
-        let known_phones = self.known_keys(workspace, "phone_digits", phones).await?;
-        let n = keys
-            .iter()
-            .filter(|(e, p)| {
-                e.as_ref().is_some_and(|e| known_emails.contains(e))
-                    || p.as_ref().is_some_and(|p| known_phones.contains(p))
-            })
+            .filter(|c| directory.find(c).is_some())
             .count();
         Ok(n as u64)
     }
 
-    /// Which of `keys` some contact of the workspace has in `column`.
-    async fn known_keys(
+    /// The stored contacts a batch can find: every contact of the workspace
+    /// with one of its emails, or one of its phones.
+    async fn directory(
         &self,
+        conn: &mut sqlx::AnyConnection,
         workspace: WorkspaceId,
-        column: &'static str,
-        keys: HashSet<&String>,
-    ) -> Result<HashSet<String>, StoreError> {
-        let mut known = HashSet::new();
-        let keys: Vec<&String> = keys.into_iter().collect();
-        for chunk in keys.chunks(KEYS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Any>::new(format!(
-                "SELECT DISTINCT {column} FROM contacts WHERE workspace_id = "
-            ));
-            q.push_bind(workspace).push(format!(" AND {column} IN "));
-            push_list(&mut q, chunk.iter().map(|k| (*k).clone()));
-            let rows: Vec<(String,)> = finish(&mut q, self.backend)
-                .build_query_as()
-                .fetch_all(&self.pool)
-                .await
-                .map_err(store_error)?;
-            known.extend(rows.into_iter().map(|(k,)| k));
+        contacts: &[ImportedContact],
+    ) -> Result<Directory, StoreError> {
+        let mut directory = Directory::default();
+        for (column, keys) in [
+            (
+                "email_fold",
+                batch_keys(contacts, |c| c.email.as_deref().map(email_key)),
+            ),
+            (
+                "phone_digits",
+                batch_keys(contacts, |c| c.phone.as_deref().map(phone_key)),
+            ),
+        ] {
+            for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+                let mut q = QueryBuilder::<Any>::new(
+                    "SELECT id, email_fold, phone_digits FROM contacts WHERE workspace_id = ",
+                );
+                q.push_bind(workspace).push(format!(" AND {column} IN "));
+                push_list(&mut q, chunk.iter().cloned());
+                let rows: Vec<(i64, Option<String>, Option<String>)> = finish(&mut q, self.backend)
+                    .build_query_as()
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                for (id, email, phone) in rows {
+                    directory.set(Who::Stored(id), email, phone);
+                }
+            }
         }
-        Ok(known)
+        Ok(directory)
     }
 
     /// Writes a batch in one transaction, as if its rows were written one after
@@ -131,22 +130,7 @@ impl SqlStore {
     ) -> Result<ImportCounts, StoreError> {
         let (_writing, mut tx) = self.begin_write().await?;
         let now = chrono::Utc::now().timestamp_millis();
-        let mut directory = Directory::default();
-        for (column, keys) in [
-            (
-                "email_fold",
-                batch_keys(contacts, |c| c.email.as_deref().map(email_key)),
-            ),
-            (
-                "phone_digits",
-                batch_keys(contacts, |c| c.phone.as_deref().map(phone_key)),
-            ),
-        ] {
-            for (id, email, phone) in self.stored(&mut tx, workspace, column, keys).await? {
-                directory.set(Who::Stored(id), email, phone);
-            }
-        }
-
+        let mut directory = self.directory(&mut tx, workspace, contacts).await?;
         let mut counts = ImportCounts::default();
         let mut created: Vec<Write> = Vec::new();
         let mut updated: BTreeMap<i64, Write> = BTreeMap::new();
@@ -213,31 +197,6 @@ impl SqlStore {
         }
         tx.commit().await.map_err(store_error)?;
         Ok(counts)
-    }
-
-    /// The workspace's contacts whose `column` is one of `keys`, with both keys.
-    async fn stored(
-        &self,
-        tx: &mut Transaction<'_, Any>,
-        workspace: WorkspaceId,
-        column: &'static str,
-        keys: Vec<String>,
-    ) -> Result<Vec<(i64, Option<String>, Option<String>)>, StoreError> {
-        let mut found = Vec::new();
-        for chunk in keys.chunks(KEYS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Any>::new(
-                "SELECT id, email_fold, phone_digits FROM contacts WHERE workspace_id = ",
-            );
-            q.push_bind(workspace).push(format!(" AND {column} IN "));
-            push_list(&mut q, chunk.iter().cloned());
-            let rows: Vec<(i64, Option<String>, Option<String>)> = finish(&mut q, self.backend)
-                .build_query_as()
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(store_error)?;
-            found.extend(rows);
-        }
-        Ok(found)
     }
 
     /// Ids for `n` new contacts, in increasing order: after the largest on
@@ -350,12 +309,7 @@ impl SqlStore {
                  OR campaign_opt_in IS DISTINCT FROM COALESCE(v.column8, campaign_opt_in)) \
                  RETURNING id",
             );
-            let ids: Vec<(i64,)> = finish(&mut q, self.backend)
-                .build_query_as()
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(store_error)?;
-            changed.extend(ids.into_iter().map(|(id,)| id));
+            changed.extend(returned_ids(tx, &mut q, self.backend).await?);
         }
         Ok(changed)
     }
@@ -519,12 +473,21 @@ async fn write_values(
              WHERE contact_field_values.value IS DISTINCT FROM excluded.value \
              RETURNING contact_id",
         );
-        let ids: Vec<(i64,)> = finish(&mut q, backend)
-            .build_query_as()
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(store_error)?;
-        changed.extend(ids.into_iter().map(|(id,)| id));
+        changed.extend(returned_ids(tx, &mut q, backend).await?);
     }
     Ok(changed)
+}
+
+/// Runs a statement that answers one id per row (`RETURNING`).
+async fn returned_ids(
+    tx: &mut Transaction<'_, Any>,
+    q: &mut QueryBuilder<'_, Any>,
+    backend: super::Backend,
+) -> Result<Vec<i64>, StoreError> {
+    let ids: Vec<(i64,)> = finish(q, backend)
+        .build_query_as()
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(store_error)?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }
