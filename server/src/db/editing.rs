@@ -22,6 +22,21 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// What follows a custom field value's `INSERT`: an existing value is replaced,
+/// and an equal one is left alone (not rewritten, nor reindexed for search).
+pub(super) const VALUE_UPSERT: &str = " ON CONFLICT (contact_id, field_id) DO UPDATE \
+     SET value = excluded.value, number_value = excluded.number_value, value_fold = excluded.value_fold \
+     WHERE contact_field_values.value IS DISTINCT FROM excluded.value";
+
+/// The numeric copy of a value of `kind`, which number filters and sorts read.
+pub(super) fn number_value(kind: Kind, value: &str) -> Number {
+    Number(
+        (kind == Kind::Number)
+            .then(|| value.parse::<f64>().ok())
+            .flatten(),
+    )
+}
+
 /// Writes a custom field value with its folded and numeric copies. An unchanged
 /// value is not rewritten (nor reindexed for search); returns whether it changed.
 pub(super) async fn upsert_field_value(
@@ -31,19 +46,14 @@ pub(super) async fn upsert_field_value(
     kind: Kind,
     value: &str,
 ) -> Result<bool, StoreError> {
-    let number = (kind == Kind::Number)
-        .then(|| value.parse::<f64>().ok())
-        .flatten();
-    let done = sqlx::query(
+    let done = sqlx::query(&format!(
         "INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (contact_id, field_id) DO UPDATE \
-         SET value = excluded.value, number_value = excluded.number_value, value_fold = excluded.value_fold \
-         WHERE contact_field_values.value IS DISTINCT FROM excluded.value",
-    )
+         VALUES ($1, $2, $3, $4, $5){VALUE_UPSERT}"
+    ))
     .bind(contact_id)
     .bind(field_id)
     .bind(value)
-    .bind(Number(number))
+    .bind(number_value(kind, value))
     .bind(fold_for(kind, value))
     .execute(conn)
     .await

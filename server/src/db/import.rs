@@ -2,8 +2,9 @@
 //! existing one by email, or else by phone, through the workspace's key indexes.
 
 use super::contacts::SqlStore;
+use super::editing::{number_value, VALUE_UPSERT};
 use super::filter_sql::push_list;
-use super::{finish, store_error, Flag, Number};
+use super::{finish, store_error, Flag};
 use app::contacts::import::{ImportCounts, ImportedContact, OnExisting};
 use app::domain::WorkspaceId;
 use app::filter::{digits, fold, fold_for, Kind};
@@ -171,7 +172,7 @@ impl SqlStore {
         let ids = self.new_ids(&mut tx, created.len()).await?;
         let new_values = ids.iter().zip(&created).flat_map(|(id, w)| w.values(*id));
         write_values(&mut tx, self.backend, new_values.collect()).await?;
-        self.insert_contacts(&mut tx, workspace, &ids, &created)
+        self.insert_contacts(&mut tx, workspace, &ids, &created, now)
             .await?;
 
         let values = updated.iter().flat_map(|(id, w)| w.values(*id)).collect();
@@ -240,6 +241,7 @@ impl SqlStore {
         workspace: WorkspaceId,
         ids: &[i64],
         created: &[Write],
+        now: i64,
     ) -> Result<(), StoreError> {
         let rows: Vec<(i64, &Write)> = ids.iter().copied().zip(created).collect();
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
@@ -255,7 +257,7 @@ impl SqlStore {
                     .push_bind(w.phone.clone())
                     .push_bind(w.avatar_color)
                     .push_bind(w.created_at)
-                    .push_bind(w.now)
+                    .push_bind(now)
                     .push_bind(Flag(w.campaign_opt_in.unwrap_or(false)))
                     .push_bind(fold_for(Kind::Text, &w.name))
                     .push_bind(w.email.as_deref().map(|e| fold_for(Kind::Text, e)))
@@ -362,12 +364,8 @@ impl Directory {
     /// empty stays as it was.
     fn update(&mut self, who: Who, c: &ImportedContact) {
         let (email, phone) = self.keys.get(&who).cloned().unwrap_or_default();
-        let email = c
-            .email
-            .as_deref()
-            .map(|e| fold_for(Kind::Text, e))
-            .or(email);
-        let phone = c.phone.as_deref().map(digits).or(phone);
+        let email = c.email.as_deref().map(email_key).or(email);
+        let phone = c.phone.as_deref().map(phone_key).or(phone);
         self.set(who, email, phone);
     }
 
@@ -398,11 +396,9 @@ struct Write {
     email: Option<String>,
     phone: Option<String>,
     campaign_opt_in: Option<bool>,
-    /// For a new contact: from its first row, as are the avatar's colour and
-    /// `now`.
+    /// For a new contact: from its first row, as is the avatar's colour.
     created_at: i64,
     avatar_color: &'static str,
-    now: i64,
     fields: BTreeMap<i64, (Kind, String)>,
 }
 
@@ -415,7 +411,6 @@ impl Write {
             campaign_opt_in: None,
             created_at: c.created_at.unwrap_or(now),
             avatar_color: crate::seed::avatar_color(&c.name),
-            now,
             fields: BTreeMap::new(),
         };
         w.merge(c);
@@ -458,21 +453,13 @@ async fn write_values(
             "INSERT INTO contact_field_values (contact_id, field_id, value, number_value, value_fold) ",
         );
         q.push_values(chunk, |mut row, (contact, field, kind, value)| {
-            let number = (*kind == Kind::Number)
-                .then(|| value.parse::<f64>().ok())
-                .flatten();
             row.push_bind(*contact)
                 .push_bind(*field)
                 .push_bind(value.to_string())
-                .push_bind(Number(number))
+                .push_bind(number_value(*kind, value))
                 .push_bind(fold_for(*kind, value));
         });
-        q.push(
-            " ON CONFLICT (contact_id, field_id) DO UPDATE \
-             SET value = excluded.value, number_value = excluded.number_value, value_fold = excluded.value_fold \
-             WHERE contact_field_values.value IS DISTINCT FROM excluded.value \
-             RETURNING contact_id",
-        );
+        q.push(VALUE_UPSERT).push(" RETURNING contact_id");
         changed.extend(returned_ids(tx, &mut q, backend).await?);
     }
     Ok(changed)
