@@ -11,7 +11,7 @@ pub const BUDGET_BROTLI_BYTES: usize = 250 * 1024;
 /// measured size with a little room, lowered as the build shrinks, so the WASM
 /// can only move towards the budget. The budget itself is not met yet (see
 /// docs/benchmarks.md for where the bytes are).
-pub const CEILING_BROTLI_BYTES: usize = 530 * 1024;
+pub const CEILING_BROTLI_BYTES: usize = 430 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sizes {

@@ -422,10 +422,10 @@ impl Write {
         self.email = c.email.clone().or(self.email.take());
         self.phone = c.phone.clone().or(self.phone.take());
         self.campaign_opt_in = c.campaign_opt_in.or(self.campaign_opt_in);
-        for (def, value) in &c.fields {
-            if let Some(value) = value {
+        for field in &c.fields {
+            if let Some(value) = &field.value {
                 self.fields
-                    .insert(def.id, (Kind::of(def.field_type), value.clone()));
+                    .insert(field.field_id, (Kind::of(field.field_type), value.clone()));
             }
         }
     }
